@@ -30,6 +30,7 @@ typedef struct noc_response {
   int http_status;           /* 200, 400, ... */
   const char *error_code;    /* NULL on success, else "VALIDATION_ERROR" etc. (static) */
   const char *content_type;  /* static string */
+  char log_detail[448];      /* for the server log only: the internal cause of a 5xx */
 } noc_response;
 
 struct noc_api_call;

@@ -57,6 +57,9 @@ noc_status noc_time_from_utc(noc_ctx *ctx, const noc_civil *utc, bool julian, no
 /* From a UT1 Julian day (event search, returns). utc is filled by the inverse conversion. */
 noc_status noc_time_from_jd_ut(noc_ctx *ctx, double jd_ut, noc_time *out, noc_error *err);
 
+/* From a TT Julian day (ΔT solved by iteration). */
+noc_status noc_time_from_jd_tt(noc_ctx *ctx, double jd_tt, noc_time *out, noc_error *err);
+
 /* Writes "YYYY-MM-DDTHH:MM:SS[.fff]Z" (year with sign and 4+ digits outside 0..9999).
  * decimals: 0..6 digits of the second. Returns the length, or -1 when cap is too small. */
 int noc_format_utc(const noc_civil *utc, int decimals, char *buf, size_t cap);

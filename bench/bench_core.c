@@ -1,0 +1,204 @@
+/* `make bench`: the cost of charts and endpoints, and how much our code adds to the raw
+ * Swiss Ephemeris calls it makes. CPU time per item; 7 runs, min/median/max reported. */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <swephexp.h>
+
+#include "nocturna/nocturna.h"
+
+enum { RUNS = 7, CHARTS = 2000, MAX_THREADS = 64 };
+
+static double cpu_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static double wall_now(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+static int cmp_double(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return x < y ? -1 : x > y;
+}
+
+static void report(const char *what, double *us) {
+  qsort(us, RUNS, sizeof us[0], cmp_double);
+  printf("%-44s %9.2f %9.2f %9.2f  us/item (min/median/max)\n", what, us[0], us[RUNS / 2],
+         us[RUNS - 1]);
+}
+
+/* Random but reproducible request inputs, 1900-2099. */
+typedef struct sample {
+  int y, m, d, h, mi;
+  double lat, lon;
+} sample;
+
+static sample samples[CHARTS];
+
+static void make_samples(void) {
+  unsigned s = 12345;
+  for (int i = 0; i < CHARTS; i++) {
+    s = s * 1103515245u + 12345u;
+    samples[i].y = 1900 + (int)(s % 200);
+    s = s * 1103515245u + 12345u;
+    samples[i].m = 1 + (int)(s % 12);
+    s = s * 1103515245u + 12345u;
+    samples[i].d = 1 + (int)(s % 28);
+    s = s * 1103515245u + 12345u;
+    samples[i].h = (int)(s % 24);
+    samples[i].mi = (int)(s / 24 % 60);
+    s = s * 1103515245u + 12345u;
+    samples[i].lat = -60.0 + (double)(s % 12000) / 100.0;
+    s = s * 1103515245u + 12345u;
+    samples[i].lon = -180.0 + (double)(s % 36000) / 100.0;
+  }
+}
+
+/* The Swiss Ephemeris calls a default natal chart makes: UTC->JD, 12 bodies, obliquity,
+ * Placidus houses. */
+static void raw_chart(const sample *s) {
+  static const int bodies[] = {SE_SUN,    SE_MOON,   SE_MERCURY, SE_VENUS,     SE_MARS,
+                               SE_JUPITER, SE_SATURN, SE_URANUS,  SE_NEPTUNE,  SE_PLUTO,
+                               SE_MEAN_NODE, SE_MEAN_APOG};
+  double dret[2], xx[6], cusps[13], ascmc[10];
+  char serr[AS_MAXCH];
+  swe_utc_to_jd(s->y, s->m, s->d, s->h, s->mi, 0, SE_GREG_CAL, dret, serr);
+  for (size_t i = 0; i < sizeof bodies / sizeof bodies[0]; i++)
+    swe_calc_ut(dret[1], bodies[i], SEFLG_SWIEPH | SEFLG_SPEED, xx, serr);
+  swe_calc(dret[0], SE_ECL_NUT, 0, xx, serr);
+  swe_houses_ex2(dret[1], 0, s->lat, s->lon, 'P', cusps, ascmc, NULL, NULL, serr);
+}
+
+static int make_body(char *buf, size_t cap, const sample *s, const char *extra) {
+  return snprintf(buf, cap,
+                  "{\"date\":\"%04d-%02d-%02d\",\"time\":\"%02d:%02d\",\"timezone\":\"UTC\","
+                  "\"latitude\":%.2f,\"longitude\":%.2f%s}",
+                  s->y, s->m, s->d, s->h, s->mi, s->lat, s->lon, extra);
+}
+
+typedef struct api_case {
+  const char *name;
+  const char *endpoint;
+  const char *extra;
+} api_case;
+
+static const api_case cases[] = {
+    {"natal-chart (12 bodies, Placidus, aspects)", "stateless/natal-chart", ""},
+    {"planetary-positions (10 bodies)", "calculations/planetary-positions",
+     ",\"planets\":[\"SUN\",\"MOON\",\"MERCURY\",\"VENUS\",\"MARS\",\"JUPITER\",\"SATURN\","
+     "\"URANUS\",\"NEPTUNE\",\"PLUTO\"]"},
+    {"houses (Placidus)", "calculations/houses", ""},
+    {"aspects (12 bodies)", "calculations/aspects", ""},
+    {"natal-chart, New York time zone", "stateless/natal-chart",
+     ",\"timezone\":\"America/New_York\",\"utc_offset\":null"},
+};
+
+static double api_pass(const noc_api_env *env, const api_case *c, noc_buf *out) {
+  const noc_endpoint *ep = noc_api_find(c->endpoint);
+  char body[1024];
+  noc_response resp;
+  double t0 = cpu_now();
+  for (int i = 0; i < CHARTS; i++) {
+    int n = make_body(body, sizeof body, &samples[i], c->extra);
+    noc_request req = {body, (size_t)n, "bench", 0, false};
+    noc_api_run(env, ep, &req, out, &resp);
+    if (resp.http_status != 200) {
+      fprintf(stderr, "bench: %s failed: %s\n", c->endpoint, out->data);
+      exit(1);
+    }
+  }
+  return (cpu_now() - t0) / CHARTS * 1e6;
+}
+
+typedef struct thread_arg {
+  noc_tzdb *tzdb;
+  int charts;
+} thread_arg;
+
+static void *thread_main(void *p) {
+  thread_arg *a = p;
+  noc_ctx *ctx;
+  noc_error err;
+  if (noc_ctx_open(&ctx, NULL, &err) != NOC_OK)
+    return NULL;
+  noc_api_env env = {ctx, a->tzdb};
+  noc_buf out;
+  noc_buf_init(&out, 1 << 20);
+  const noc_endpoint *ep = noc_api_find("stateless/natal-chart");
+  char body[1024];
+  noc_response resp;
+  for (int i = 0; i < a->charts; i++) {
+    int n = make_body(body, sizeof body, &samples[i % CHARTS], "");
+    noc_request req = {body, (size_t)n, "bench", 0, false};
+    noc_api_run(&env, ep, &req, &out, &resp);
+  }
+  noc_buf_free(&out);
+  noc_ctx_close(ctx);
+  return NULL;
+}
+
+static double threaded_rate(noc_tzdb *tzdb, int threads) {
+  pthread_t tid[MAX_THREADS];
+  thread_arg arg = {tzdb, CHARTS * 2};
+  double t0 = wall_now();
+  for (int i = 0; i < threads; i++)
+    pthread_create(&tid[i], NULL, thread_main, &arg);
+  for (int i = 0; i < threads; i++)
+    pthread_join(tid[i], NULL);
+  return (double)threads * arg.charts / (wall_now() - t0);
+}
+
+int main(void) {
+  noc_ctx *ctx;
+  noc_error err;
+  if (noc_ctx_open(&ctx, NULL, &err) != NOC_OK) {
+    fprintf(stderr, "bench: %s\n", err.message);
+    return 1;
+  }
+  noc_tzdb *tzdb = noc_tzdb_open(NULL);
+  noc_api_env env = {ctx, tzdb};
+  noc_buf out;
+  noc_buf_init(&out, 1 << 20);
+  make_samples();
+  printf("nocturna %s, Swiss Ephemeris %s; %d charts per run, random dates 1900-2099\n",
+         noc_version(), noc_swe_version(ctx), CHARTS);
+  double us[RUNS], raw[RUNS];
+  for (int r = 0; r < RUNS; r++) {
+    double t0 = cpu_now();
+    for (int i = 0; i < CHARTS; i++)
+      raw_chart(&samples[i]);
+    raw[r] = (cpu_now() - t0) / CHARTS * 1e6;
+  }
+  double raw_copy[RUNS];
+  memcpy(raw_copy, raw, sizeof raw);
+  report("raw Swiss Ephemeris calls of one chart", raw_copy);
+  double natal_median = 0;
+  for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+    for (int r = 0; r < RUNS; r++)
+      us[r] = api_pass(&env, &cases[c], &out);
+    report(cases[c].name, us);
+    if (c == 1) { /* positions: the raw calls minus houses are the comparable work */
+    }
+    if (c == 0)
+      natal_median = us[RUNS / 2];
+  }
+  qsort(raw, RUNS, sizeof raw[0], cmp_double);
+  printf("natal-chart / raw chart (median): %.2f  (aspects with exact times included)\n",
+         natal_median / raw[RUNS / 2]);
+  long cores = sysconf(_SC_NPROCESSORS_ONLN);
+  printf("natal charts per second, 1 thread: %.0f\n", threaded_rate(tzdb, 1));
+  printf("natal charts per second, %ld threads: %.0f\n", cores, threaded_rate(tzdb, (int)cores));
+  noc_buf_free(&out);
+  noc_tzdb_close(tzdb);
+  noc_ctx_close(ctx);
+  return 0;
+}

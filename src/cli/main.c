@@ -1,0 +1,44 @@
+/* nocturna: one binary, many subcommands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli/cli.h"
+#include "nocturna/context.h"
+
+/* Until the server lands, `serve` may be absent from a build. */
+__attribute__((weak)) int noc_cli_serve(int argc, char **argv);
+
+static void usage(FILE *out) {
+  fprintf(out,
+          "usage: nocturna <command> [options]\n"
+          "\n"
+          "commands:\n"
+          "  serve     run the HTTP service\n"
+          "  calc      answer one API request from a file or stdin: calc ENDPOINT [FILE|-]\n"
+          "  version   print versions\n"
+          "\n"
+          "See README.md and docs/ for configuration.\n");
+}
+
+int main(int argc, char **argv) {
+  if (argc < 2) {
+    usage(stderr);
+    return NOC_EXIT_USAGE;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "calc") == 0)
+    return noc_cli_calc(argc - 1, argv + 1);
+  if (strcmp(cmd, "serve") == 0 && noc_cli_serve != NULL)
+    return noc_cli_serve(argc - 1, argv + 1);
+  if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
+    printf("nocturna %s\n", noc_version());
+    return NOC_EXIT_OK;
+  }
+  if (strcmp(cmd, "help") == 0 || strcmp(cmd, "--help") == 0 || strcmp(cmd, "-h") == 0) {
+    usage(stdout);
+    return NOC_EXIT_OK;
+  }
+  fprintf(stderr, "nocturna: unknown command '%s'\n", cmd);
+  usage(stderr);
+  return NOC_EXIT_USAGE;
+}

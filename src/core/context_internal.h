@@ -1,0 +1,27 @@
+/* The calculation context's fields, shared by the core's files (not public). */
+#ifndef NOC_CORE_CONTEXT_INTERNAL_H
+#define NOC_CORE_CONTEXT_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+
+#include "nocturna/bodies.h"
+#include "nocturna/context.h"
+
+enum { NOC_PATH_MAX = 512 };
+
+struct noc_ctx {
+  char ephe_path[NOC_PATH_MAX];
+  char swe_version[64];
+  pthread_t owner;          /* Swiss Ephemeris state is thread-local: only the owner may use it */
+  /* What was last handed to Swiss Ephemeris' per-thread setters, to call them only on change. */
+  int sid_mode;             /* -1: never set */
+  double sid_t0, sid_ayan_t0;
+  bool topo_set;
+  double topo_lon, topo_lat, topo_alt;
+};
+
+/* Swiss Ephemeris flags for the options, setting the thread's sidereal mode and observer. */
+int noc_ctx_prepare_flags(noc_ctx *ctx, const noc_calc_options *opt, bool sidereal);
+
+#endif

@@ -1,0 +1,191 @@
+/* Streaming JSON writer. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "util/jsonw.h"
+
+void noc_jw_init(noc_jw *w, noc_buf *buf) {
+  memset(w, 0, sizeof *w);
+  w->buf = buf;
+}
+
+bool noc_jw_ok(const noc_jw *w) { return !w->failed && !w->buf->overflow; }
+
+/* Emits the separator an item needs at the current depth. */
+static void jw_item(noc_jw *w) {
+  if (w->after_key) {
+    w->after_key = false;
+    return;
+  }
+  if (w->has_items[w->depth])
+    noc_buf_putc(w->buf, ',');
+  w->has_items[w->depth] = true;
+}
+
+static void jw_open(noc_jw *w, char c) {
+  jw_item(w);
+  if (w->depth + 1 >= NOC_JW_MAX_DEPTH) {
+    w->failed = true;
+    return;
+  }
+  noc_buf_putc(w->buf, c);
+  w->depth++;
+  w->has_items[w->depth] = false;
+}
+
+static void jw_close(noc_jw *w, char c) {
+  if (w->depth == 0) {
+    w->failed = true;
+    return;
+  }
+  noc_buf_putc(w->buf, c);
+  w->depth--;
+}
+
+void noc_jw_obj(noc_jw *w) { jw_open(w, '{'); }
+void noc_jw_obj_end(noc_jw *w) { jw_close(w, '}'); }
+void noc_jw_arr(noc_jw *w) { jw_open(w, '['); }
+void noc_jw_arr_end(noc_jw *w) { jw_close(w, ']'); }
+
+void noc_jw_key(noc_jw *w, const char *key) {
+  jw_item(w);
+  noc_buf_putc(w->buf, '"');
+  noc_buf_puts(w->buf, key);
+  noc_buf_append(w->buf, "\":", 2);
+  w->after_key = true;
+}
+
+void noc_jw_strn(noc_jw *w, const char *s, size_t n) {
+  static const char hex[] = "0123456789abcdef";
+  jw_item(w);
+  noc_buf_putc(w->buf, '"');
+  size_t run = 0; /* bytes copied verbatim in one append */
+  for (size_t i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)s[i];
+    if (c >= 0x20 && c != '"' && c != '\\')
+      continue;
+    noc_buf_append(w->buf, s + run, i - run);
+    run = i + 1;
+    char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
+    if (c == '"' || c == '\\') {
+      char two[2] = {'\\', (char)c};
+      noc_buf_append(w->buf, two, 2);
+    } else if (c == '\n') {
+      noc_buf_append(w->buf, "\\n", 2);
+    } else {
+      noc_buf_append(w->buf, esc, 6);
+    }
+  }
+  noc_buf_append(w->buf, s + run, n - run);
+  noc_buf_putc(w->buf, '"');
+}
+
+void noc_jw_str(noc_jw *w, const char *s) {
+  if (s == NULL)
+    noc_jw_null(w);
+  else
+    noc_jw_strn(w, s, strlen(s));
+}
+
+size_t noc_fmt_fixed(double v, int decimals, char *buf) {
+  static const double scale[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+  if (decimals < 0)
+    decimals = 0;
+  if (decimals > 9)
+    decimals = 9;
+  size_t n = 0;
+  if (v < 0) {
+    v = -v;
+    buf[n++] = '-';
+  }
+  /* Values beyond 2^53 / scale lose the integer exactness this method relies on. */
+  if (v * scale[decimals] >= 9.0e15) {
+    n += (size_t)snprintf(buf + n, 32 - n, "%.*f", decimals, v);
+    return n;
+  }
+  uint64_t units = (uint64_t)llround(v * scale[decimals]);
+  uint64_t p10 = (uint64_t)scale[decimals];
+  uint64_t ip = units / p10, fp = units % p10;
+  char tmp[24];
+  int t = 0;
+  do {
+    tmp[t++] = (char)('0' + ip % 10);
+    ip /= 10;
+  } while (ip);
+  if (n == 1 && units == 0)
+    n = 0; /* no "-0" */
+  while (t)
+    buf[n++] = tmp[--t];
+  if (decimals > 0) {
+    buf[n++] = '.';
+    for (int i = decimals - 1; i >= 0; i--) {
+      buf[n + (size_t)i] = (char)('0' + fp % 10);
+      fp /= 10;
+    }
+    n += (size_t)decimals;
+  }
+  buf[n] = '\0';
+  return n;
+}
+
+void noc_jw_num(noc_jw *w, double v, int decimals) {
+  if (!isfinite(v)) {
+    noc_jw_null(w);
+    return;
+  }
+  char tmp[48];
+  size_t n = noc_fmt_fixed(v, decimals, tmp);
+  jw_item(w);
+  noc_buf_append(w->buf, tmp, n);
+}
+
+void noc_jw_int(noc_jw *w, int64_t v) {
+  char tmp[24];
+  int t = 0;
+  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+  do {
+    tmp[t++] = (char)('0' + u % 10);
+    u /= 10;
+  } while (u);
+  char out[24];
+  size_t n = 0;
+  if (v < 0)
+    out[n++] = '-';
+  while (t)
+    out[n++] = tmp[--t];
+  jw_item(w);
+  noc_buf_append(w->buf, out, n);
+}
+
+void noc_jw_bool(noc_jw *w, bool v) {
+  jw_item(w);
+  noc_buf_puts(w->buf, v ? "true" : "false");
+}
+
+void noc_jw_null(noc_jw *w) {
+  jw_item(w);
+  noc_buf_append(w->buf, "null", 4);
+}
+
+void noc_jw_raw(noc_jw *w, const char *json) {
+  jw_item(w);
+  noc_buf_puts(w->buf, json);
+}
+
+void noc_jw_kstr(noc_jw *w, const char *key, const char *s) {
+  noc_jw_key(w, key);
+  noc_jw_str(w, s);
+}
+void noc_jw_knum(noc_jw *w, const char *key, double v, int decimals) {
+  noc_jw_key(w, key);
+  noc_jw_num(w, v, decimals);
+}
+void noc_jw_kint(noc_jw *w, const char *key, int64_t v) {
+  noc_jw_key(w, key);
+  noc_jw_int(w, v);
+}
+void noc_jw_kbool(noc_jw *w, const char *key, bool v) {
+  noc_jw_key(w, key);
+  noc_jw_bool(w, v);
+}

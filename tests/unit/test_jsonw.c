@@ -1,0 +1,94 @@
+/* The JSON writer and the bounded buffer. */
+#include <jansson.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "util/jsonw.h"
+
+static void test_fixed(void **state) {
+  (void)state;
+  char b[48];
+  noc_fmt_fixed(0.0, 3, b);
+  assert_string_equal(b, "0.000");
+  noc_fmt_fixed(-0.0000001, 3, b);
+  assert_string_equal(b, "0.000");
+  noc_fmt_fixed(359.99999999, 7, b);
+  assert_string_equal(b, "360.0000000");
+  noc_fmt_fixed(-12.5, 0, b);
+  assert_string_equal(b, "-13");
+  noc_fmt_fixed(2451545.123456789, 9, b);
+  assert_string_equal(b, "2451545.123456789");
+  /* Agreement with printf over many values. */
+  for (int i = -20000; i < 20000; i += 7) {
+    double v = i * 0.0137;
+    char ref[48];
+    snprintf(ref, sizeof ref, "%.4f", v);
+    noc_fmt_fixed(v, 4, b);
+    if (strcmp(ref, "-0.0000") != 0)
+      assert_string_equal(b, ref);
+  }
+}
+
+static void test_document(void **state) {
+  (void)state;
+  noc_buf buf;
+  noc_buf_init(&buf, 4096);
+  noc_jw w;
+  noc_jw_init(&w, &buf);
+  noc_jw_obj(&w);
+  noc_jw_kstr(&w, "s", "quote\" back\\ nl\n ctl\x01 é");
+  noc_jw_knum(&w, "n", 1.5, 2);
+  noc_jw_key(&w, "a");
+  noc_jw_arr(&w);
+  noc_jw_int(&w, -9223372036854775807LL - 1);
+  noc_jw_bool(&w, true);
+  noc_jw_null(&w);
+  noc_jw_num(&w, NAN, 3);
+  noc_jw_arr_end(&w);
+  noc_jw_obj_end(&w);
+  assert_true(noc_jw_ok(&w));
+  json_error_t err;
+  json_t *doc = json_loads(buf.data, 0, &err);
+  assert_non_null(doc);
+  assert_string_equal(json_string_value(json_object_get(doc, "s")), "quote\" back\\ nl\n ctl\x01 é");
+  json_t *a = json_object_get(doc, "a");
+  assert_int_equal(json_array_size(a), 4);
+  assert_true(json_is_null(json_array_get(a, 3)));
+  json_decref(doc);
+  noc_buf_free(&buf);
+}
+
+static void test_bounds(void **state) {
+  (void)state;
+  noc_buf buf;
+  noc_buf_init(&buf, 16);
+  assert_true(noc_buf_puts(&buf, "0123456789"));
+  assert_false(noc_buf_puts(&buf, "0123456789"));
+  assert_true(buf.overflow);
+  assert_int_equal(buf.len, 10);
+  noc_buf_reset(&buf);
+  assert_false(buf.overflow);
+  assert_true(noc_buf_printf(&buf, "%d", 12345));
+  assert_false(noc_buf_printf(&buf, "%0100d", 1));
+  noc_buf_free(&buf);
+  /* Nesting past the bound fails instead of writing garbage. */
+  noc_buf_init(&buf, 1 << 16);
+  noc_jw w;
+  noc_jw_init(&w, &buf);
+  for (int i = 0; i < NOC_JW_MAX_DEPTH + 4; i++)
+    noc_jw_arr(&w);
+  assert_false(noc_jw_ok(&w));
+  noc_buf_free(&buf);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {cmocka_unit_test(test_fixed), cmocka_unit_test(test_document),
+                                     cmocka_unit_test(test_bounds)};
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
