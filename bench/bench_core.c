@@ -80,7 +80,7 @@ static void raw_chart(const sample *s) {
 
 static int make_body(char *buf, size_t cap, const sample *s, const char *extra) {
   return snprintf(buf, cap,
-                  "{\"date\":\"%04d-%02d-%02d\",\"time\":\"%02d:%02d\",\"timezone\":\"UTC\","
+                  "{\"date\":\"%04d-%02d-%02d\",\"time\":\"%02d:%02d\","
                   "\"latitude\":%.2f,\"longitude\":%.2f%s}",
                   s->y, s->m, s->d, s->h, s->mi, s->lat, s->lon, extra);
 }
@@ -93,13 +93,14 @@ typedef struct api_case {
 
 static const api_case cases[] = {
     {"natal-chart (12 bodies, Placidus, aspects)", "stateless/natal-chart", ""},
+    {"natal-chart with exact aspect times", "stateless/natal-chart", ",\"exact_times\":true"},
     {"planetary-positions (10 bodies)", "calculations/planetary-positions",
      ",\"planets\":[\"SUN\",\"MOON\",\"MERCURY\",\"VENUS\",\"MARS\",\"JUPITER\",\"SATURN\","
      "\"URANUS\",\"NEPTUNE\",\"PLUTO\"]"},
     {"houses (Placidus)", "calculations/houses", ""},
     {"aspects (12 bodies)", "calculations/aspects", ""},
     {"natal-chart, New York time zone", "stateless/natal-chart",
-     ",\"timezone\":\"America/New_York\",\"utc_offset\":null"},
+     ",\"timezone\":\"America/New_York\""},
 };
 
 static double api_pass(const noc_api_env *env, const api_case *c, noc_buf *out) {

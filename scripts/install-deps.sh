@@ -10,7 +10,7 @@ packages=(
   libsqlite3-dev libpq-dev libhiredis-dev
   postgresql redis-server
   libcmocka-dev clang clang-tidy clang-format cppcheck libclang-rt-14-dev
-  python3 python3-requests python3-aiohttp
+  python3 python3-requests python3-aiohttp python3-jwt
   wrk curl
 )
 

@@ -104,7 +104,8 @@ void noc_out_positions(noc_api_call *call, const noc_chart_point *pts, int n, bo
                        bool retrograde);
 void noc_out_houses(noc_api_call *call, const noc_houses *h);
 void noc_out_angles(noc_api_call *call, const noc_houses *h);
-void noc_out_aspects(noc_api_call *call, const noc_chart_point *pts, const noc_aspect *asp, int n);
+void noc_out_aspects(noc_api_call *call, const noc_chart_point *pts, const noc_aspect *asp, int n,
+                     bool exact_times);
 void noc_out_time(noc_jw *w, double jd_ut, noc_api_call *call);
 
 /* Handlers. */

@@ -140,7 +140,8 @@ void noc_out_time(noc_jw *w, double jd_ut, noc_api_call *call) {
   noc_jw_str(w, buf);
 }
 
-void noc_out_aspects(noc_api_call *call, const noc_chart_point *pts, const noc_aspect *asp, int n) {
+void noc_out_aspects(noc_api_call *call, const noc_chart_point *pts, const noc_aspect *asp, int n,
+                     bool exact_times) {
   noc_jw *w = call->w;
   noc_jw_arr(w);
   for (int i = 0; i < n; i++) {
@@ -155,11 +156,13 @@ void noc_out_aspects(noc_api_call *call, const noc_chart_point *pts, const noc_a
     noc_jw_knum(w, "orb", a->orb, 7);
     noc_jw_kbool(w, "applying", a->applying);
     noc_jw_knum(w, "strength", a->strength, 4);
-    noc_jw_key(w, "exact_time");
-    if (a->has_exact_time)
-      noc_out_time(w, a->exact_jd_ut, call);
-    else
-      noc_jw_null(w);
+    if (exact_times) {
+      noc_jw_key(w, "exact_time");
+      if (a->has_exact_time)
+        noc_out_time(w, a->exact_jd_ut, call);
+      else
+        noc_jw_null(w);
+    }
     noc_jw_obj_end(w);
   }
   noc_jw_arr_end(w);

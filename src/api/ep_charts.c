@@ -11,7 +11,7 @@ static const noc_body default_bodies[] = {NOC_SUN,     NOC_MOON,   NOC_MERCURY, 
 enum { DEFAULT_BODY_COUNT = sizeof default_bodies / sizeof default_bodies[0] };
 
 static const char *const aspect_keys[] = {"planets", "aspects", "orb_multiplier", "orbs",
-                                          "body_orbs", "exact_window_days", NULL};
+                                          "body_orbs", "exact_window_days", "exact_times", NULL};
 
 /* Unknown-field warnings over the chart keys plus the endpoint's own. */
 static void warn_unknown(noc_api_call *call, const char *const *own) {
@@ -52,8 +52,15 @@ static noc_status read_orb_map(noc_api_call *call, const char *key, bool bodies,
   return NOC_OK;
 }
 
-static noc_status read_aspect_config(noc_api_call *call, noc_aspect_config *cfg) {
+/* exact_times: the aspects endpoint searches the instant of perfection by default; the natal
+ * chart only when asked, since the search costs more than the rest of the chart together. */
+static noc_status read_aspect_config(noc_api_call *call, bool exact_default, noc_aspect_config *cfg,
+                                     bool *exact) {
   noc_aspect_config_default(cfg);
+  *exact = exact_default;
+  noc_status est = noc_in_bool(call, call->body, "", "exact_times", exact);
+  if (est != NOC_OK)
+    return est;
   json_t *list = json_object_get(call->body, "aspects");
   if (list && !json_is_null(list)) {
     if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > NOC_ASP_COUNT)
@@ -83,6 +90,8 @@ static noc_status read_aspect_config(noc_api_call *call, noc_aspect_config *cfg)
       (st = read_orb_map(call, "orbs", false, cfg->orb)) != NOC_OK ||
       (st = read_orb_map(call, "body_orbs", true, cfg->body_orb)) != NOC_OK)
     return st;
+  if (!*exact)
+    cfg->exact_window_days = 0;
   return NOC_OK;
 }
 
@@ -110,9 +119,10 @@ static noc_status compute_chart(noc_api_call *call, chart_work *cw) {
                           cw->count, cw->points);
 }
 
-static noc_status compute_aspects(noc_api_call *call, chart_work *cw, noc_aspect *out, int *n) {
+static noc_status compute_aspects(noc_api_call *call, chart_work *cw, bool exact_default,
+                                  noc_aspect *out, int *n, bool *exact) {
   noc_aspect_config cfg;
-  noc_status st = read_aspect_config(call, &cfg);
+  noc_status st = read_aspect_config(call, exact_default, &cfg, exact);
   if (st != NOC_OK)
     return st;
   noc_aspect_point ap[NOC_BODY_COUNT];
@@ -171,27 +181,28 @@ int noc_ep_aspects(noc_api_call *call) {
   chart_work cw;
   noc_aspect asp[NOC_BODY_COUNT * (NOC_BODY_COUNT - 1) / 2];
   int n = 0;
+  bool exact;
   noc_status st = compute_chart(call, &cw);
   if (st == NOC_OK)
-    st = compute_aspects(call, &cw, asp, &n);
+    st = compute_aspects(call, &cw, true, asp, &n, &exact);
   if (st != NOC_OK)
     return st;
   warn_unknown(call, aspect_keys);
   noc_jw_obj(call->w);
   noc_jw_key(call->w, "aspects");
-  noc_out_aspects(call, cw.points, asp, n);
+  noc_out_aspects(call, cw.points, asp, n, exact);
   noc_jw_obj_end(call->w);
   return NOC_OK;
 }
 
 int noc_ep_natal_chart(noc_api_call *call) {
   static const char *const own[] = {"planets", "aspects", "orb_multiplier", "orbs", "body_orbs",
-                                    "exact_window_days", "include_speed", "include_retrograde",
-                                    NULL};
+                                    "exact_window_days", "exact_times", "include_speed",
+                                    "include_retrograde", NULL};
   chart_work cw;
   noc_aspect asp[NOC_BODY_COUNT * (NOC_BODY_COUNT - 1) / 2];
   int n = 0;
-  bool speed = true, retro = true;
+  bool speed = true, retro = true, exact;
   noc_status st;
   if ((st = noc_in_bool(call, call->body, "", "include_speed", &speed)) != NOC_OK ||
       (st = noc_in_bool(call, call->body, "", "include_retrograde", &retro)) != NOC_OK ||
@@ -199,7 +210,7 @@ int noc_ep_natal_chart(noc_api_call *call) {
     return st;
   if (!cw.has_houses)
     return noc_fail(&call->err, NOC_ERR_VALIDATION, "latitude", "is required for a natal chart");
-  if ((st = compute_aspects(call, &cw, asp, &n)) != NOC_OK)
+  if ((st = compute_aspects(call, &cw, false, asp, &n, &exact)) != NOC_OK)
     return st;
   warn_unknown(call, own);
   noc_jw *w = call->w;
@@ -212,7 +223,7 @@ int noc_ep_natal_chart(noc_api_call *call) {
   noc_out_angles(call, &cw.houses);
   noc_jw_kstr(w, "house_system", cw.houses.used->name);
   noc_jw_key(w, "aspects");
-  noc_out_aspects(call, cw.points, asp, n);
+  noc_out_aspects(call, cw.points, asp, n, exact);
   noc_jw_obj_end(w);
   return NOC_OK;
 }

@@ -182,11 +182,17 @@ noc_status noc_body_longitude(noc_ctx *ctx, double jd_ut, noc_body body,
 }
 
 noc_status noc_true_obliquity(noc_ctx *ctx, const noc_time *t, double *out, noc_error *err) {
-  (void)ctx;
+  /* Every body of a chart shares the instant: compute the nutation once. */
+  if (ctx->eps_jd_tt == t->jd_tt && ctx->eps_jd_tt != 0) {
+    *out = ctx->eps_deg;
+    return NOC_OK;
+  }
   double xx[6];
   char serr[AS_MAXCH] = "";
   if (swe_calc(t->jd_tt, SE_ECL_NUT, 0, xx, serr) < 0)
     return noc_fail(err, NOC_ERR_INTERNAL, "", "obliquity not available");
+  ctx->eps_jd_tt = t->jd_tt;
+  ctx->eps_deg = xx[0];
   *out = xx[0];
   return NOC_OK;
 }

@@ -18,6 +18,7 @@ struct noc_ctx {
   int sid_mode;             /* -1: never set */
   double sid_t0, sid_ayan_t0;
   bool topo_set;
+  double eps_jd_tt, eps_deg;  /* the last true obliquity computed, reused for the same instant */
   double topo_lon, topo_lat, topo_alt;
 };
 
