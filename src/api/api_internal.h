@@ -108,10 +108,10 @@ void noc_out_aspects(noc_api_call *call, const noc_chart_point *pts, const noc_a
                      bool exact_times);
 void noc_out_time(noc_jw *w, double jd_ut, noc_api_call *call);
 
-/* Handlers. */
-int noc_ep_planetary_positions(noc_api_call *call);
-int noc_ep_houses(noc_api_call *call);
-int noc_ep_aspects(noc_api_call *call);
-int noc_ep_natal_chart(noc_api_call *call);
+/* Groups of endpoints, each terminated by an entry with a NULL path. */
+extern const noc_endpoint noc_endpoints_charts[];     /* ep_charts.c */
+extern const noc_endpoint noc_endpoints_events[];     /* ep_events.c: event search */
+extern const noc_endpoint noc_endpoints_techniques[]; /* ep_techniques.c: chart techniques */
+extern const noc_endpoint noc_endpoints_points[];     /* ep_points.c: points, stars, parts */
 
 #endif

@@ -136,7 +136,7 @@ static noc_status compute_aspects(noc_api_call *call, chart_work *cw, bool exact
                           cap > 0 ? cap : 1, n, &call->err);
 }
 
-int noc_ep_planetary_positions(noc_api_call *call) {
+static int ep_planetary_positions(noc_api_call *call) {
   static const char *const own[] = {"planets", "include_speed", "include_retrograde", NULL};
   chart_work cw;
   bool speed = true, retro = true;
@@ -153,7 +153,7 @@ int noc_ep_planetary_positions(noc_api_call *call) {
   return NOC_OK;
 }
 
-int noc_ep_houses(noc_api_call *call) {
+static int ep_houses(noc_api_call *call) {
   static const char *const own[] = {NULL};
   noc_chart_in in;
   noc_houses h;
@@ -177,7 +177,7 @@ int noc_ep_houses(noc_api_call *call) {
   return NOC_OK;
 }
 
-int noc_ep_aspects(noc_api_call *call) {
+static int ep_aspects(noc_api_call *call) {
   chart_work cw;
   noc_aspect asp[NOC_BODY_COUNT * (NOC_BODY_COUNT - 1) / 2];
   int n = 0;
@@ -195,7 +195,7 @@ int noc_ep_aspects(noc_api_call *call) {
   return NOC_OK;
 }
 
-int noc_ep_natal_chart(noc_api_call *call) {
+static int ep_natal_chart(noc_api_call *call) {
   static const char *const own[] = {"planets", "aspects", "orb_multiplier", "orbs", "body_orbs",
                                     "exact_window_days", "exact_times", "include_speed",
                                     "include_retrograde", NULL};
@@ -227,3 +227,14 @@ int noc_ep_natal_chart(noc_api_call *call) {
   noc_jw_obj_end(w);
   return NOC_OK;
 }
+
+const noc_endpoint noc_endpoints_charts[] = {
+    {"calculations/planetary-positions", "POST", "calculations",
+     "Positions of bodies (and angles with a location)", ep_planetary_positions},
+    {"calculations/houses", "POST", "calculations", "House cusps and angles", ep_houses},
+    {"calculations/aspects", "POST", "calculations",
+     "Aspects with orbs, applying/separating and exact times", ep_aspects},
+    {"stateless/natal-chart", "POST", "calculations", "Positions, houses and aspects together",
+     ep_natal_chart},
+    {NULL, NULL, NULL, NULL, NULL},
+};
