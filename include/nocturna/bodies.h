@@ -69,9 +69,12 @@ noc_status noc_body_longitude(noc_ctx *ctx, double jd_ut, noc_body body,
                               const noc_calc_options *opt, double *lon, double *speed,
                               noc_error *err);
 
-/* Ayanamsa in degrees used at that instant (0 for tropical). */
+/* Ayanamsa in degrees used at that instant (0 for tropical): the true value (with nutation), which
+ * is what sidereal positions subtract, and the mean value that published definitions quote. */
 noc_status noc_ayanamsa_value(noc_ctx *ctx, const noc_time *t, const noc_calc_options *opt,
                               double *out, noc_error *err);
+noc_status noc_ayanamsa_mean_value(noc_ctx *ctx, const noc_time *t, const noc_calc_options *opt,
+                                   double *out, noc_error *err);
 
 /* True obliquity of the ecliptic at the instant, degrees. */
 noc_status noc_true_obliquity(noc_ctx *ctx, const noc_time *t, double *out, noc_error *err);

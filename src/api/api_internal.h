@@ -30,7 +30,7 @@ typedef struct noc_meta {
   bool julian_calendar;
   bool has_settings;
   noc_calc_options opt;
-  double ayanamsa_deg;
+  double ayanamsa_deg, ayanamsa_mean_deg;
   const noc_house_system *house_requested, *house_used;
   int warning_count;
   noc_warning warnings[NOC_MAX_WARNINGS];

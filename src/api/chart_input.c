@@ -348,6 +348,9 @@ noc_status noc_in_chart(noc_api_call *call, json_t *obj, const char *prefix, noc
     call->meta.opt = out->opt;
     st = noc_ayanamsa_value(call->env->ctx, &out->time, &out->opt, &call->meta.ayanamsa_deg,
                             &call->err);
+    if (st == NOC_OK)
+      st = noc_ayanamsa_mean_value(call->env->ctx, &out->time, &out->opt,
+                                   &call->meta.ayanamsa_mean_deg, &call->err);
   }
   return st;
 }

@@ -66,6 +66,7 @@ static void write_settings(noc_jw *w, const noc_meta *m) {
   if (m->opt.zodiac == NOC_SIDEREAL) {
     noc_jw_kstr(w, "ayanamsa", noc_ayanamsa_name(m->opt.ayanamsa));
     noc_jw_knum(w, "ayanamsa_deg", m->ayanamsa_deg, 7);
+    noc_jw_knum(w, "ayanamsa_mean_deg", m->ayanamsa_mean_deg, 7);
   }
   noc_jw_kstr(w, "center", centers[m->opt.center]);
   noc_jw_kstr(w, "position_type", m->opt.true_positions ? "true" : "apparent");

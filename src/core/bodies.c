@@ -165,11 +165,18 @@ static noc_status swe_checked(noc_ctx *ctx, double jd_ut, noc_body body, int fla
   return NOC_OK;
 }
 
+static bool has_heliocentric(noc_body body) {
+  return body != NOC_SUN && !(body >= NOC_MEAN_NODE && body <= NOC_INTP_LILITH);
+}
+
 noc_status noc_body_longitude(noc_ctx *ctx, double jd_ut, noc_body body,
                               const noc_calc_options *opt, double *lon, double *speed,
                               noc_error *err) {
   if (noc_body_is_angle(body) || body < 0 || body >= NOC_BODY_COUNT)
     return noc_fail(err, NOC_ERR_INTERNAL, "planets", "%s is not a body", noc_body_name(body));
+  if (opt->center == NOC_HELIOCENTRIC && !has_heliocentric(body))
+    return noc_fail(err, NOC_ERR_VALIDATION, "planets", "%s has no heliocentric position",
+                    bodies[body].name);
   int flags = noc_ctx_prepare_flags(ctx, opt, true);
   double xx[6];
   noc_status st = swe_checked(ctx, jd_ut, body, flags, opt, xx, err);
@@ -201,6 +208,11 @@ noc_status noc_body_position(noc_ctx *ctx, const noc_time *t, noc_body body,
                              const noc_calc_options *opt, noc_position *out, noc_error *err) {
   if (noc_body_is_angle(body) || body < 0 || body >= NOC_BODY_COUNT)
     return noc_fail(err, NOC_ERR_INTERNAL, "planets", "%s is not a body", noc_body_name(body));
+  if (opt->center == NOC_HELIOCENTRIC && !has_heliocentric(body))
+    return noc_fail(err, NOC_ERR_VALIDATION, "planets",
+                    "%s has no heliocentric position (the Sun is the centre; nodes and apogees "
+                    "belong to the Moon's geocentric orbit)",
+                    bodies[body].name);
   bool sidereal = opt->zodiac == NOC_SIDEREAL;
   int flags = noc_ctx_prepare_flags(ctx, opt, sidereal);
   double ecl[6];
@@ -235,8 +247,8 @@ noc_status noc_body_position(noc_ctx *ctx, const noc_time *t, noc_body body,
   return NOC_OK;
 }
 
-noc_status noc_ayanamsa_value(noc_ctx *ctx, const noc_time *t, const noc_calc_options *opt,
-                              double *out, noc_error *err) {
+static noc_status ayanamsa(noc_ctx *ctx, const noc_time *t, const noc_calc_options *opt,
+                           int extra_flags, double *out, noc_error *err) {
   if (opt->zodiac != NOC_SIDEREAL) {
     *out = 0;
     return NOC_OK;
@@ -244,8 +256,19 @@ noc_status noc_ayanamsa_value(noc_ctx *ctx, const noc_time *t, const noc_calc_op
   int flags = noc_ctx_prepare_flags(ctx, opt, true);
   char serr[AS_MAXCH] = "";
   double aya = 0;
-  if (swe_get_ayanamsa_ex_ut(t->jd_ut, flags & (SEFLG_SWIEPH | SEFLG_MOSEPH), &aya, serr) < 0)
+  if (swe_get_ayanamsa_ex_ut(t->jd_ut, (flags & (SEFLG_SWIEPH | SEFLG_MOSEPH)) | extra_flags, &aya,
+                             serr) < 0)
     return noc_fail(err, NOC_ERR_INTERNAL, "ayanamsa", "ayanamsa not available");
   *out = aya;
   return NOC_OK;
+}
+
+noc_status noc_ayanamsa_value(noc_ctx *ctx, const noc_time *t, const noc_calc_options *opt,
+                              double *out, noc_error *err) {
+  return ayanamsa(ctx, t, opt, 0, out, err);
+}
+
+noc_status noc_ayanamsa_mean_value(noc_ctx *ctx, const noc_time *t, const noc_calc_options *opt,
+                                   double *out, noc_error *err) {
+  return ayanamsa(ctx, t, opt, SEFLG_NONUT, out, err);
 }

@@ -29,10 +29,9 @@ noc_status noc_find_root(noc_root_fn fn, void *user, const noc_root_point *a,
   double step_before = 2.0 * fabs(pos.x - neg.x);
   for (int n = 0; n < max_evals; n++) {
     double width = fabs(pos.x - neg.x);
-    double x = cur.x - cur.f / cur.dfdx;
+    double x = cur.dfdx != 0.0 ? cur.x - cur.f / cur.dfdx : NAN;
     double step = fabs(x - cur.x);
-    if (cur.dfdx == 0.0 || !isfinite(x) || !strictly_between(x, neg.x, pos.x) ||
-        step > 0.5 * step_before) {
+    if (!isfinite(x) || !strictly_between(x, neg.x, pos.x) || step > 0.5 * step_before) {
       x = 0.5 * (neg.x + pos.x);
       step = 0.5 * width;
     }

@@ -170,9 +170,46 @@ bad_format:
   return noc_fail(err, NOC_ERR_VALIDATION, field, "expected a time as HH:MM, HH:MM:SS or HH:MM:SS.fff");
 }
 
+/* Swiss Ephemeris 2.10 knows the leap seconds up to the end of 2016, and none has been inserted
+ * since: TAI - UTC has stayed 37 s. Past its table swe_utc_to_jd starts reading UTC as UT1 once its
+ * predicted ΔT drifts a second away (about 2033), so from 2017 we apply TT = UTC + 69.184 s
+ * ourselves. */
+static const double utc_table_end_jd = 2457754.5; /* 2017-01-01T00:00:00 UTC */
+static const double tt_minus_utc_after_table = 69.184 / 86400.0;
+
+static double ut_from_tt(double jd_tt) {
+  char serr[AS_MAXCH] = "";
+  double jd_ut = jd_tt;
+  /* ΔT changes by far less than a second per day, so three rounds converge to 1e-12 day. */
+  for (int i = 0; i < 3; i++)
+    jd_ut = jd_tt - swe_deltat_ex(jd_ut, SEFLG_SWIEPH, serr);
+  return jd_ut;
+}
+
+static noc_status time_from_utc_after_table(const noc_civil *utc, noc_time *out, noc_error *err) {
+  if (utc->second >= 60.0)
+    return noc_fail(err, NOC_ERR_VALIDATION, "time",
+                    "second 60 exists only during a leap second, and none has been inserted "
+                    "since 2016-12-31");
+  double hours = utc->hour + utc->minute / 60.0 + utc->second / 3600.0;
+  double jd_utc = swe_julday(utc->year, utc->month, utc->day, hours, SE_GREG_CAL);
+  out->jd_tt = jd_utc + tt_minus_utc_after_table;
+  out->jd_ut = ut_from_tt(out->jd_tt);
+  return NOC_OK;
+}
+
 noc_status noc_time_from_utc(noc_ctx *ctx, const noc_civil *utc, bool julian, noc_time *out,
                              noc_error *err) {
   (void)ctx;
+  if (!julian && noc_days_from_civil(utc->year, utc->month, utc->day) >= 17167 /* 2017-01-01 */) {
+    noc_status st = time_from_utc_after_table(utc, out, err);
+    if (st != NOC_OK)
+      return st;
+    out->delta_t_sec = (out->jd_tt - out->jd_ut) * 86400.0;
+    out->utc = *utc;
+    out->julian_input = false;
+    return NOC_OK;
+  }
   double dret[2];
   char serr[AS_MAXCH] = "";
   int greg = julian ? SE_JUL_CAL : SE_GREG_CAL;
@@ -203,7 +240,17 @@ noc_status noc_time_from_jd_ut(noc_ctx *ctx, double jd_ut, noc_time *out, noc_er
   out->delta_t_sec = dt * 86400.0;
   int32 y, m, d, h, mi;
   double s;
-  swe_jdut1_to_utc(jd_ut, SE_GREG_CAL, &y, &m, &d, &h, &mi, &s);
+  double jd_utc = out->jd_tt - tt_minus_utc_after_table;
+  if (jd_utc >= utc_table_end_jd) {
+    double hours;
+    swe_revjul(jd_utc, SE_GREG_CAL, &y, &m, &d, &hours);
+    double secs = hours * 3600.0;
+    h = (int32)(secs / 3600.0);
+    mi = (int32)((secs - h * 3600.0) / 60.0);
+    s = secs - h * 3600.0 - mi * 60.0;
+  } else {
+    swe_jdut1_to_utc(jd_ut, SE_GREG_CAL, &y, &m, &d, &h, &mi, &s);
+  }
   out->utc = (noc_civil){(int)y, (int)m, (int)d, (int)h, (int)mi, s};
   out->julian_input = false;
   return NOC_OK;
@@ -212,11 +259,7 @@ noc_status noc_time_from_jd_ut(noc_ctx *ctx, double jd_ut, noc_time *out, noc_er
 noc_status noc_time_from_jd_tt(noc_ctx *ctx, double jd_tt, noc_time *out, noc_error *err) {
   if (!isfinite(jd_tt))
     return noc_fail(err, NOC_ERR_VALIDATION, "", "time is not a finite number");
-  char serr[AS_MAXCH] = "";
-  double jd_ut = jd_tt;
-  /* ΔT changes by far less than a second per day, so three rounds converge to 1e-12 day. */
-  for (int i = 0; i < 3; i++)
-    jd_ut = jd_tt - swe_deltat_ex(jd_ut, SEFLG_SWIEPH, serr);
+  double jd_ut = ut_from_tt(jd_tt);
   noc_status st = noc_time_from_jd_ut(ctx, jd_ut, out, err);
   if (st == NOC_OK) {
     out->jd_tt = jd_tt;

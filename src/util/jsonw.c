@@ -89,11 +89,11 @@ void noc_jw_str(noc_jw *w, const char *s) {
 }
 
 size_t noc_fmt_fixed(double v, int decimals, char *buf) {
-  static const double scale[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9};
+  static const double scale[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12};
   if (decimals < 0)
     decimals = 0;
-  if (decimals > 9)
-    decimals = 9;
+  if (decimals > 12)
+    decimals = 12;
   size_t n = 0;
   if (v < 0) {
     v = -v;
@@ -101,8 +101,10 @@ size_t noc_fmt_fixed(double v, int decimals, char *buf) {
   }
   /* Values beyond 2^53 / scale lose the integer exactness this method relies on. */
   if (v * scale[decimals] >= 9.0e15) {
-    n += (size_t)snprintf(buf + n, 32 - n, "%.*f", decimals, v);
-    return n;
+    /* At most 15 integer digits + '.' + 12 decimals, or 17 significant digits: under 32 bytes. */
+    int k = v < 1e15 ? snprintf(buf + n, 32 - n, "%.*f", decimals, v)
+                     : snprintf(buf + n, 32 - n, "%.17g", v);
+    return k > 0 && (size_t)k < 32 - n ? n + (size_t)k : 0;
   }
   uint64_t units = (uint64_t)llround(v * scale[decimals]);
   uint64_t p10 = (uint64_t)scale[decimals];
@@ -136,6 +138,10 @@ void noc_jw_num(noc_jw *w, double v, int decimals) {
   }
   char tmp[48];
   size_t n = noc_fmt_fixed(v, decimals, tmp);
+  if (n == 0) {
+    noc_jw_null(w);
+    return;
+  }
   jw_item(w);
   noc_buf_append(w->buf, tmp, n);
 }

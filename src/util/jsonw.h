@@ -41,7 +41,7 @@ void noc_jw_knum(noc_jw *w, const char *key, double v, int decimals);
 void noc_jw_kint(noc_jw *w, const char *key, int64_t v);
 void noc_jw_kbool(noc_jw *w, const char *key, bool v);
 
-/* Formats v with exactly `decimals` (0..9) decimals into buf (>= 32 bytes). Returns length. */
+/* Formats v with exactly `decimals` (0..12) decimals into buf (>= 32 bytes). Returns length. */
 size_t noc_fmt_fixed(double v, int decimals, char *buf);
 
 #endif
