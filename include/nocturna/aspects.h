@@ -18,7 +18,7 @@ typedef enum noc_aspect_type {
 typedef struct noc_aspect_def {
   const char *name;     /* "CONJUNCTION" */
   double angle;         /* exact angle in degrees (septiles are 360/7 multiples) */
-  double default_orb;   /* the older service's effective default orb */
+  double default_orb;   /* see aspects.c for where it differs from the older service */
   bool major;
 } noc_aspect_def;
 

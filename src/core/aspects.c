@@ -202,6 +202,7 @@ double noc_body_accel_bound(noc_body body, const noc_calc_options *opt) {
   return k;
 }
 
+/* The pair's angle as a function of time; every pointer is borrowed for one search. */
 typedef struct pair_fn {
   noc_ctx *ctx;
   const noc_calc_options *opt;

@@ -73,6 +73,7 @@ typedef struct walk {
   bool done;
 } walk;
 
+/* Pointers are the caller's, borrowed for the one search. */
 typedef struct search_state {
   noc_angle_fn fn;
   void *user;
@@ -128,7 +129,7 @@ static void record_root(search_state *st, double jd, int target) {
 
 typedef struct target_fn_user {
   noc_angle_fn fn;
-  void *user;
+  void *user; /* borrowed from the search */
   double target;
 } target_fn_user;
 
