@@ -11,6 +11,7 @@
 #include "nocturna/bodies.h"
 #include "nocturna/houses.h"
 #include "nocturna/aspects.h"
+#include "nocturna/points.h"
 #include "nocturna/api.h"
 
 #endif
