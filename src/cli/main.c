@@ -5,9 +5,6 @@
 #include "cli/cli.h"
 #include "nocturna/context.h"
 
-/* Until the server lands, `serve` may be absent from a build. */
-__attribute__((weak)) int noc_cli_serve(int argc, char **argv);
-
 static void usage(FILE *out) {
   fprintf(out,
           "usage: nocturna <command> [options]\n"
@@ -28,7 +25,7 @@ int main(int argc, char **argv) {
   const char *cmd = argv[1];
   if (strcmp(cmd, "calc") == 0)
     return noc_cli_calc(argc - 1, argv + 1);
-  if (strcmp(cmd, "serve") == 0 && noc_cli_serve != NULL)
+  if (strcmp(cmd, "serve") == 0)
     return noc_cli_serve(argc - 1, argv + 1);
   if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
     printf("nocturna %s\n", noc_version());

@@ -1,0 +1,106 @@
+/* Path routing over the fixed service routes and the endpoint table. */
+#include "http/route.h"
+
+#include <stdio.h>
+#include <string.h>
+
+enum { PATH_MAX_LEN = 256 };
+
+static const struct {
+  const char *path;
+  int id;
+} service_routes[] = {
+    {"/", NOC_ROUTE_ROOT},
+    {"/api", NOC_ROUTE_API_INDEX},
+    {"/api/v1", NOC_ROUTE_API_INDEX},
+    {"/health", NOC_ROUTE_HEALTH},
+    {"/api/health", NOC_ROUTE_HEALTH},
+    {"/api/v1/health", NOC_ROUTE_HEALTH},
+    {"/ready", NOC_ROUTE_READY},
+    {"/metrics", NOC_ROUTE_METRICS},
+};
+
+static const char *const service_labels[NOC_ROUTE_ENDPOINTS] = {"unmatched", "/",      "/api",
+                                                                "/health",   "/ready", "/metrics"};
+
+static int endpoint_count(void) {
+  int n = 0;
+  while (noc_api_endpoint_at(n) != NULL)
+    n++;
+  return n;
+}
+
+int noc_route_count(void) {
+  return NOC_ROUTE_ENDPOINTS + endpoint_count();
+}
+
+const noc_endpoint *noc_route_endpoint(int id) {
+  return id >= NOC_ROUTE_ENDPOINTS ? noc_api_endpoint_at(id - NOC_ROUTE_ENDPOINTS) : NULL;
+}
+
+void noc_route_write_label(int id, noc_buf *out) {
+  const noc_endpoint *ep = noc_route_endpoint(id);
+  if (ep != NULL)
+    noc_buf_printf(out, "/api/v1/%s", ep->path);
+  else if (id >= 0 && id < NOC_ROUTE_ENDPOINTS)
+    noc_buf_puts(out, service_labels[id]);
+  else
+    noc_buf_puts(out, "unknown");
+}
+
+/* Appends ", m" (or "m" first) to allow unless already listed. */
+static void allow_add(char *allow, size_t cap, const char *m) {
+  size_t len = strlen(allow);
+  if (strstr(allow, m) != NULL) return;
+  snprintf(allow + len, cap - len, "%s%s", len ? ", " : "", m);
+}
+
+/* Endpoint-table lookup by path: the entry for this method if any, else the path's first
+ * entry (for 405 and OPTIONS). */
+static void resolve_endpoint(const char *rest, const char *method, noc_route *out) {
+  for (int i = 0;; i++) {
+    const noc_endpoint *ep = noc_api_endpoint_at(i);
+    if (ep == NULL) break;
+    if (strcmp(ep->path, rest) != 0) continue;
+    allow_add(out->allow, sizeof out->allow, ep->method);
+    bool same = strcmp(ep->method, method) == 0;
+    if (out->ep == NULL || (same && !out->method_ok)) {
+      out->ep = ep;
+      out->id = NOC_ROUTE_ENDPOINTS + i;
+      out->method_ok = same;
+    }
+  }
+  if (out->ep != NULL) {
+    allow_add(out->allow, sizeof out->allow, "OPTIONS");
+    if (strcmp(method, "OPTIONS") == 0) out->method_ok = true;
+  }
+}
+
+static void resolve_service(const char *path, const char *method, noc_route *out) {
+  for (size_t i = 0; i < sizeof service_routes / sizeof service_routes[0]; i++) {
+    if (strcmp(service_routes[i].path, path) == 0) {
+      out->id = service_routes[i].id;
+      snprintf(out->allow, sizeof out->allow, "GET, HEAD, OPTIONS");
+      out->method_ok = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0 ||
+                       strcmp(method, "OPTIONS") == 0;
+      return;
+    }
+  }
+}
+
+void noc_route_resolve(const char *url, const char *method, noc_route *out) {
+  memset(out, 0, sizeof *out);
+  out->id = NOC_ROUTE_UNMATCHED;
+  size_t n = strlen(url);
+  if (n == 0 || n >= PATH_MAX_LEN || url[0] != '/') return;
+  char path[PATH_MAX_LEN];
+  memcpy(path, url, n + 1);
+  if (n > 1 && path[n - 1] == '/')
+    path[n - 1] = '\0'; /* "/api/v1/calculations/houses/" is the same resource */
+  resolve_service(path, method, out);
+  if (out->id != NOC_ROUTE_UNMATCHED) return;
+  if (strncmp(path, "/api/v1/", 8) == 0)
+    resolve_endpoint(path + 8, method, out);
+  else if (strncmp(path, "/api/", 5) == 0)
+    resolve_endpoint(path + 5, method, out);
+}

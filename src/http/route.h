@@ -1,0 +1,44 @@
+/* route.h - which handler answers a path, and which methods it allows.
+ *
+ * Route ids: the fixed service routes below, then one id per entry of the endpoint table
+ * (NOC_ROUTE_ENDPOINTS + index). Calculation endpoints answer under both /api/v1/<path> and
+ * /api/<path>; they share one id (and one metrics label, "/api/v1/<path>").
+ */
+#ifndef NOC_HTTP_ROUTE_H
+#define NOC_HTTP_ROUTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "nocturna/api.h"
+#include "nocturna/buf.h"
+
+enum {
+  NOC_ROUTE_UNMATCHED = 0, /* 404 */
+  NOC_ROUTE_ROOT,          /* GET /               */
+  NOC_ROUTE_API_INDEX,     /* GET /api, /api/v1   */
+  NOC_ROUTE_HEALTH,        /* GET /health, /api/health, /api/v1/health */
+  NOC_ROUTE_READY,         /* GET /ready          */
+  NOC_ROUTE_METRICS,       /* GET /metrics        */
+  NOC_ROUTE_ENDPOINTS      /* first endpoint-table route */
+};
+
+typedef struct noc_route {
+  int id;
+  const noc_endpoint *ep; /* the table entry for this path and method; for a path known under
+                             another method only, the first entry of that path (405) */
+  bool method_ok;         /* the method is served here (OPTIONS always is for known paths) */
+  char allow[64];         /* the Allow header value for this path, "" when unmatched */
+} noc_route;
+
+/* url: the decoded path without query string. method: the request method. */
+void noc_route_resolve(const char *url, const char *method, noc_route *out);
+
+/* Number of route ids (service routes + endpoint table). */
+int noc_route_count(void);
+/* Appends the metrics label of a route id ("/health", "/api/v1/calculations/houses"). */
+void noc_route_write_label(int id, noc_buf *out);
+/* The endpoint of a route id, or NULL for service routes. */
+const noc_endpoint *noc_route_endpoint(int id);
+
+#endif
