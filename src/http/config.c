@@ -74,8 +74,8 @@ void noc_http_config_defaults(noc_http_config *c) {
   c->shutdown_timeout_s = 10;
   c->max_inflight = 512;
   c->log_level = NOC_LOG_INFO;
-  c->rate_limit = 100;
-  c->rate_burst = 200;
+  c->rate_limit = 1000; /* a service token is a whole backend: generous by default */
+  c->rate_burst = 2000;
   c->rate_max_principals = 100000;
   c->metrics_public = false;
   c->jwt_leeway_s = 5;

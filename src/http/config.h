@@ -38,8 +38,8 @@ typedef struct noc_http_config {
   unsigned max_inflight;                   /* NOCTURNA_MAX_INFLIGHT: 512 (above: 503) */
   noc_log_level log_level;                 /* NOCTURNA_LOG_LEVEL: info */
   char cors_origins[NOC_CFG_ORIGINS_MAX];  /* NOCTURNA_CORS_ORIGINS: "" (comma list or "*") */
-  double rate_limit;                       /* NOCTURNA_RATE_LIMIT: 100 requests/s (0 = off) */
-  int64_t rate_burst;                      /* NOCTURNA_RATE_BURST: 200 */
+  double rate_limit;                       /* NOCTURNA_RATE_LIMIT: 1000 requests/s (0 = off) */
+  int64_t rate_burst;                      /* NOCTURNA_RATE_BURST: 2000 */
   size_t rate_max_principals;              /* NOCTURNA_RATE_MAX_PRINCIPALS: 100000 */
   bool metrics_public;                     /* NOCTURNA_METRICS_PUBLIC: 0 */
   int64_t jwt_leeway_s;                    /* NOCTURNA_JWT_LEEWAY: 5 */
