@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 typedef struct noc_buf {
   char *data;        /* owned by the buffer; always NUL-terminated when non-NULL */
@@ -16,9 +17,25 @@ typedef struct noc_buf {
 void noc_buf_init(noc_buf *b, size_t max);
 void noc_buf_free(noc_buf *b);
 void noc_buf_reset(noc_buf *b);          /* len = 0, overflow = false; keeps memory */
-bool noc_buf_append(noc_buf *b, const char *data, size_t len);
-bool noc_buf_puts(noc_buf *b, const char *s);
-bool noc_buf_putc(noc_buf *b, char c);
+/* Grows the buffer (within max) and appends; the slow path of noc_buf_append. */
+bool noc_buf_append_grow(noc_buf *b, const char *data, size_t len);
+
+/* Inline because a response is written a few bytes at a time: the common case is a copy. */
+static inline bool noc_buf_append(noc_buf *b, const char *data, size_t len) {
+  if (!b->overflow && len < b->cap - b->len) { /* room for the bytes and the NUL */
+    memcpy(b->data + b->len, data, len);
+    b->len += len;
+    b->data[b->len] = '\0';
+    return true;
+  }
+  return noc_buf_append_grow(b, data, len);
+}
+
+static inline bool noc_buf_puts(noc_buf *b, const char *s) {
+  return noc_buf_append(b, s, strlen(s));
+}
+
+static inline bool noc_buf_putc(noc_buf *b, char c) { return noc_buf_append(b, &c, 1); }
 bool noc_buf_printf(noc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

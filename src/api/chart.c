@@ -55,48 +55,68 @@ noc_status noc_chart_points(noc_api_call *call, const noc_chart_in *in, const no
   return NOC_OK;
 }
 
+/* The writers below lay out their objects with literal fragments: a chart response has hundreds
+ * of keys, and writing each through the generic key path cost a tenth of a chart. */
 static void out_dms(noc_jw *w, double lon) {
   noc_dms d;
   noc_dms_split(lon, &d);
-  noc_jw_kstr(w, "sign", noc_sign_name(d.sign));
-  noc_jw_kint(w, "degree", d.degree);
-  noc_jw_kint(w, "minute", d.minute);
-  noc_jw_kint(w, "second", d.second);
+  NOC_JW_LIT(w, ",\"sign\":\"");
+  noc_buf_puts(w->buf, noc_sign_name(d.sign));
+  NOC_JW_LIT(w, "\",\"degree\":");
+  noc_jw_raw_int(w, d.degree);
+  NOC_JW_LIT(w, ",\"minute\":");
+  noc_jw_raw_int(w, d.minute);
+  NOC_JW_LIT(w, ",\"second\":");
+  noc_jw_raw_int(w, d.second);
+}
+
+static void out_position(noc_jw *w, const noc_chart_point *p, bool speed, bool retrograde) {
+  noc_jw_obj(w);
+  NOC_JW_LIT(w, "\"planet\":\"");
+  noc_buf_puts(w->buf, noc_body_name(p->body));
+  NOC_JW_LIT(w, "\",\"longitude\":");
+  noc_jw_raw_num(w, p->pos.longitude, 7);
+  NOC_JW_LIT(w, ",\"latitude\":");
+  noc_jw_raw_num(w, p->pos.latitude, 7);
+  NOC_JW_LIT(w, ",\"distance\":");
+  noc_jw_raw_num(w, p->pos.distance, 9);
+  if (speed && p->has_speed) {
+    NOC_JW_LIT(w, ",\"speed\":");
+    noc_jw_raw_num(w, p->pos.speed_longitude, 7);
+    NOC_JW_LIT(w, ",\"speed_latitude\":");
+    noc_jw_raw_num(w, p->pos.speed_latitude, 7);
+    NOC_JW_LIT(w, ",\"speed_distance\":");
+    noc_jw_raw_num(w, p->pos.speed_distance, 9);
+  } else if (speed) {
+    NOC_JW_LIT(w, ",\"speed\":null");
+  }
+  if (p->has_speed) {
+    NOC_JW_LIT(w, ",\"right_ascension\":");
+    noc_jw_raw_num(w, p->pos.right_ascension, 7);
+    NOC_JW_LIT(w, ",\"declination\":");
+    noc_jw_raw_num(w, p->pos.declination, 7);
+  }
+  if (retrograde) {
+    if (p->has_speed && p->pos.speed_longitude < 0)
+      NOC_JW_LIT(w, ",\"is_retrograde\":true");
+    else
+      NOC_JW_LIT(w, ",\"is_retrograde\":false");
+  }
+  out_dms(w, p->pos.longitude);
+  if (p->house > 0) {
+    NOC_JW_LIT(w, ",\"house\":");
+    noc_jw_raw_int(w, p->house);
+  }
+  noc_jw_mark(w);
+  noc_jw_obj_end(w);
 }
 
 void noc_out_positions(noc_api_call *call, const noc_chart_point *pts, int n, bool speed,
                        bool retrograde) {
-  noc_jw *w = call->w;
-  noc_jw_arr(w);
-  for (int i = 0; i < n; i++) {
-    const noc_chart_point *p = &pts[i];
-    noc_jw_obj(w);
-    noc_jw_kstr(w, "planet", noc_body_name(p->body));
-    noc_jw_knum(w, "longitude", p->pos.longitude, 7);
-    noc_jw_knum(w, "latitude", p->pos.latitude, 7);
-    noc_jw_knum(w, "distance", p->pos.distance, 9);
-    if (speed) {
-      if (p->has_speed) {
-        noc_jw_knum(w, "speed", p->pos.speed_longitude, 7);
-        noc_jw_knum(w, "speed_latitude", p->pos.speed_latitude, 7);
-        noc_jw_knum(w, "speed_distance", p->pos.speed_distance, 9);
-      } else {
-        noc_jw_key(w, "speed");
-        noc_jw_null(w);
-      }
-    }
-    if (p->has_speed) {
-      noc_jw_knum(w, "right_ascension", p->pos.right_ascension, 7);
-      noc_jw_knum(w, "declination", p->pos.declination, 7);
-    }
-    if (retrograde)
-      noc_jw_kbool(w, "is_retrograde", p->has_speed && p->pos.speed_longitude < 0);
-    out_dms(w, p->pos.longitude);
-    if (p->house > 0)
-      noc_jw_kint(w, "house", p->house);
-    noc_jw_obj_end(w);
-  }
-  noc_jw_arr_end(w);
+  noc_jw_arr(call->w);
+  for (int i = 0; i < n; i++)
+    out_position(call->w, &pts[i], speed, retrograde);
+  noc_jw_arr_end(call->w);
 }
 
 void noc_out_houses(noc_api_call *call, const noc_houses *h) {
@@ -104,9 +124,12 @@ void noc_out_houses(noc_api_call *call, const noc_houses *h) {
   noc_jw_arr(w);
   for (int i = 0; i < h->cusp_count; i++) {
     noc_jw_obj(w);
-    noc_jw_kint(w, "number", i + 1);
-    noc_jw_knum(w, "longitude", h->cusps[i], 7);
+    NOC_JW_LIT(w, "\"number\":");
+    noc_jw_raw_int(w, i + 1);
+    NOC_JW_LIT(w, ",\"longitude\":");
+    noc_jw_raw_num(w, h->cusps[i], 7);
     out_dms(w, h->cusps[i]);
+    noc_jw_mark(w);
     noc_jw_obj_end(w);
   }
   noc_jw_arr_end(w);
@@ -148,14 +171,24 @@ void noc_out_aspects(noc_api_call *call, const noc_chart_point *pts, const noc_a
     const noc_aspect *a = &asp[i];
     const noc_aspect_def *def = noc_aspect_def_get(a->type);
     noc_jw_obj(w);
-    noc_jw_kstr(w, "planet1", noc_body_name(pts[a->a].body));
-    noc_jw_kstr(w, "planet2", noc_body_name(pts[a->b].body));
-    noc_jw_kstr(w, "aspect_type", def->name);
-    noc_jw_knum(w, "aspect_angle", def->angle, 4);
-    noc_jw_knum(w, "angle", a->separation, 7);
-    noc_jw_knum(w, "orb", a->orb, 7);
-    noc_jw_kbool(w, "applying", a->applying);
-    noc_jw_knum(w, "strength", a->strength, 4);
+    NOC_JW_LIT(w, "\"planet1\":\"");
+    noc_buf_puts(w->buf, noc_body_name(pts[a->a].body));
+    NOC_JW_LIT(w, "\",\"planet2\":\"");
+    noc_buf_puts(w->buf, noc_body_name(pts[a->b].body));
+    NOC_JW_LIT(w, "\",\"aspect_type\":\"");
+    noc_buf_puts(w->buf, def->name);
+    NOC_JW_LIT(w, "\",\"aspect_angle\":");
+    noc_jw_raw_num(w, def->angle, 4);
+    NOC_JW_LIT(w, ",\"angle\":");
+    noc_jw_raw_num(w, a->separation, 7);
+    NOC_JW_LIT(w, ",\"orb\":");
+    noc_jw_raw_num(w, a->orb, 7);
+    if (a->applying)
+      NOC_JW_LIT(w, ",\"applying\":true,\"strength\":");
+    else
+      NOC_JW_LIT(w, ",\"applying\":false,\"strength\":");
+    noc_jw_raw_num(w, a->strength, 4);
+    noc_jw_mark(w);
     if (exact_times) {
       noc_jw_key(w, "exact_time");
       if (a->has_exact_time)

@@ -53,7 +53,7 @@ static bool buf_reserve(noc_buf *b, size_t extra) {
   return true;
 }
 
-bool noc_buf_append(noc_buf *b, const char *data, size_t len) {
+bool noc_buf_append_grow(noc_buf *b, const char *data, size_t len) {
   if (!buf_reserve(b, len))
     return false;
   memcpy(b->data + b->len, data, len);
@@ -61,10 +61,6 @@ bool noc_buf_append(noc_buf *b, const char *data, size_t len) {
   b->data[b->len] = '\0';
   return true;
 }
-
-bool noc_buf_puts(noc_buf *b, const char *s) { return noc_buf_append(b, s, strlen(s)); }
-
-bool noc_buf_putc(noc_buf *b, char c) { return noc_buf_append(b, &c, 1); }
 
 bool noc_buf_printf(noc_buf *b, const char *fmt, ...) {
   char small[256];

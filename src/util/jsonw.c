@@ -49,11 +49,26 @@ void noc_jw_arr(noc_jw *w) { jw_open(w, '['); }
 void noc_jw_arr_end(noc_jw *w) { jw_close(w, ']'); }
 
 void noc_jw_key(noc_jw *w, const char *key) {
-  jw_item(w);
-  noc_buf_putc(w->buf, '"');
-  noc_buf_puts(w->buf, key);
-  noc_buf_append(w->buf, "\":", 2);
+  /* One append for the separator, the quoted key and the colon: keys are the hot path. */
+  char tmp[72];
+  size_t n = 0, k = strlen(key);
+  if (w->has_items[w->depth] && !w->after_key)
+    tmp[n++] = ',';
+  w->has_items[w->depth] = true;
   w->after_key = true;
+  if (k > sizeof tmp - 4) {
+    noc_buf_append(w->buf, tmp, n);
+    noc_buf_putc(w->buf, '"');
+    noc_buf_append(w->buf, key, k);
+    noc_buf_append(w->buf, "\":", 2);
+    return;
+  }
+  tmp[n++] = '"';
+  memcpy(tmp + n, key, k);
+  n += k;
+  tmp[n++] = '"';
+  tmp[n++] = ':';
+  noc_buf_append(w->buf, tmp, n);
 }
 
 void noc_jw_strn(noc_jw *w, const char *s, size_t n) {
@@ -131,22 +146,21 @@ size_t noc_fmt_fixed(double v, int decimals, char *buf) {
   return n;
 }
 
-void noc_jw_num(noc_jw *w, double v, int decimals) {
-  if (!isfinite(v)) {
-    noc_jw_null(w);
-    return;
-  }
+void noc_jw_raw_num(noc_jw *w, double v, int decimals) {
   char tmp[48];
-  size_t n = noc_fmt_fixed(v, decimals, tmp);
-  if (n == 0) {
-    noc_jw_null(w);
-    return;
-  }
-  jw_item(w);
-  noc_buf_append(w->buf, tmp, n);
+  size_t n = isfinite(v) ? noc_fmt_fixed(v, decimals, tmp) : 0;
+  if (n == 0)
+    noc_buf_append(w->buf, "null", 4);
+  else
+    noc_buf_append(w->buf, tmp, n);
 }
 
-void noc_jw_int(noc_jw *w, int64_t v) {
+void noc_jw_num(noc_jw *w, double v, int decimals) {
+  jw_item(w);
+  noc_jw_raw_num(w, v, decimals);
+}
+
+void noc_jw_raw_int(noc_jw *w, int64_t v) {
   char tmp[24];
   int t = 0;
   uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
@@ -160,8 +174,12 @@ void noc_jw_int(noc_jw *w, int64_t v) {
     out[n++] = '-';
   while (t)
     out[n++] = tmp[--t];
-  jw_item(w);
   noc_buf_append(w->buf, out, n);
+}
+
+void noc_jw_int(noc_jw *w, int64_t v) {
+  jw_item(w);
+  noc_jw_raw_int(w, v);
 }
 
 void noc_jw_bool(noc_jw *w, bool v) {

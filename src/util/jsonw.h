@@ -41,6 +41,14 @@ void noc_jw_knum(noc_jw *w, const char *key, double v, int decimals);
 void noc_jw_kint(noc_jw *w, const char *key, int64_t v);
 void noc_jw_kbool(noc_jw *w, const char *key, bool v);
 
+/* Raw pieces for hot writers that lay out an object themselves: a trusted literal such as
+ * ",\"latitude\":" (the caller writes its own commas), a bare number, a bare escaped string.
+ * After writing members this way, call noc_jw_mark so the writer knows the object is not empty. */
+#define NOC_JW_LIT(w, lit) noc_buf_append((w)->buf, (lit), sizeof(lit) - 1)
+void noc_jw_raw_num(noc_jw *w, double v, int decimals);
+void noc_jw_raw_int(noc_jw *w, int64_t v);
+static inline void noc_jw_mark(noc_jw *w) { w->has_items[w->depth] = true; }
+
 /* Formats v with exactly `decimals` (0..12) decimals into buf (>= 32 bytes). Returns length. */
 size_t noc_fmt_fixed(double v, int decimals, char *buf);
 
