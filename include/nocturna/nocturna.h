@@ -12,6 +12,7 @@
 #include "nocturna/houses.h"
 #include "nocturna/aspects.h"
 #include "nocturna/points.h"
+#include "nocturna/techniques.h"
 #include "nocturna/api.h"
 
 #endif
