@@ -31,6 +31,12 @@ noc_status noc_find_root(noc_root_fn fn, void *user, const noc_root_point *a,
     double width = fabs(pos.x - neg.x);
     double x = cur.dfdx != 0.0 ? cur.x - cur.f / cur.dfdx : NAN;
     double step = fabs(x - cur.x);
+    /* A Newton correction below the tolerance (or below a Julian day's precision, where x equals
+     * cur.x) means cur is the root: bisecting on would only spend evaluations. */
+    if (isfinite(x) && step <= tol && n > 0) {
+      *root = cur.x;
+      return NOC_OK;
+    }
     if (!isfinite(x) || !strictly_between(x, neg.x, pos.x) || step > 0.5 * step_before) {
       x = 0.5 * (neg.x + pos.x);
       step = 0.5 * width;
