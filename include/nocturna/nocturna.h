@@ -13,6 +13,8 @@
 #include "nocturna/aspects.h"
 #include "nocturna/points.h"
 #include "nocturna/techniques.h"
+#include "nocturna/events.h"
+#include "nocturna/rectify.h"
 #include "nocturna/api.h"
 
 #endif

@@ -43,6 +43,8 @@ struct noc_api_call {
   noc_jw *w;                        /* borrowed; the response being written */
   noc_meta meta;
   noc_error err;
+  const char *content_type;         /* static; set by a handler that wrote the whole body itself
+                                       (NDJSON): no envelope is added around it. NULL: JSON */
 };
 
 /* Adds a warning to meta.warnings (silently drops past NOC_MAX_WARNINGS: a bound, not a loss

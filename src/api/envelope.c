@@ -199,6 +199,13 @@ void noc_api_run(const noc_api_env *env, const noc_endpoint *ep, const noc_reque
   if (st == NOC_OK && !noc_jw_ok(&w))
     st = noc_fail(&call.err, NOC_ERR_NOMEM, "", "the response exceeds the size limit");
   json_decref(call.body);
+  if (st == NOC_OK && call.content_type != NULL) { /* the handler wrote its own body */
+    resp->http_status = 200;
+    resp->error_code = NULL;
+    resp->log_detail[0] = '\0';
+    resp->content_type = call.content_type;
+    return;
+  }
   if (st != NOC_OK) {
     const char *code = call.err.code == NOC_ERR_JSON ? "INVALID_JSON" : noc_status_code(st);
     const char *message = call.err.message;
