@@ -16,6 +16,8 @@ all: deps
 deps:
 	@scripts/install-deps.sh
 
+include docs/identity-make-targets.mk
+
 run: all
 	scripts/run.sh $(BUILD)/nocturna
 

@@ -61,7 +61,7 @@ EOF
 
 NOCTURNA_SECRET_KEY=$secret NOCTURNA_DATA_DIR=$tmp/data NOCTURNA_RATE_LIMIT=1000000 \
   NOCTURNA_RATE_BURST=1000000 NOCTURNA_LOG_LEVEL=${BENCH_LOG_LEVEL:-info} NOCTURNA_METRICS_PUBLIC=1 \
-  "$build/nocturna" serve --host 127.0.0.1 --port 0 2>"$tmp/server.log" &
+  "$build/nocturna" serve --host 127.0.0.1 --port 0 >"$tmp/server.out" 2>"$tmp/server.log" &
 server_pid=$!
 port=""
 for _ in $(seq 100); do
@@ -91,7 +91,8 @@ run() {
   local endpoint=$1 bodies=$2
   local url="http://127.0.0.1:$port/api/v1/$endpoint"
   export NOC_BENCH_PATH="/api/v1/$endpoint" NOC_BENCH_BODIES=$bodies NOC_TOKEN
-  NOC_TOKEN=$(cat "$tmp/token")
+  # The first start's registered service token (an unregistered one is refused: docs/identity.md).
+  NOC_TOKEN=$(cat "$tmp/data/service-token")
   wrk -t"$wrk_threads" -c"$conns" -d2s -s "$root/bench/http_post.lua" "$url" >/dev/null  # warm-up
   local c0 c1 k0 k1 out
   c0=$(cpu_ticks)

@@ -7,7 +7,7 @@ cmake -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DNOC_SANITIZE=thread >/dev/nu
 cmake --build build-tsan -j "$(nproc)" --target nocturna
 export TSAN_OPTIONS=${TSAN_OPTIONS:-halt_on_error=1:second_deadlock_stack=1}
 passed=0 failed=0
-for t in tests/integration/test_http_*.py; do
+for t in tests/integration/test_http_*.py tests/integration/test_identity_concurrency.py; do
   if NOCTURNA_BIN="$PWD/build-tsan/nocturna" NOC_SOURCE_DIR="$PWD" /usr/bin/python3 "$t"; then
     passed=$((passed + 1))
   else

@@ -12,6 +12,11 @@ cmake --build build-asan -j "$jobs"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
+echo "== PostgreSQL and Redis (throw-away, loopback)"
+services_dir=/tmp/nocturna-test-services-$$
+eval "$(scripts/services.sh start --dir "$services_dir")"
+trap 'scripts/services.sh stop --dir "$services_dir" >/dev/null 2>&1 || true' EXIT
+
 echo "== tests (ctest)"
 status=0
 (cd build-asan && ctest --output-on-failure -j "$jobs" --timeout 900) || status=$?

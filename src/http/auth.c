@@ -141,6 +141,46 @@ static noc_status load_key_file(noc_auth *a, const char *data_dir, noc_error *er
                   strerror(errno));
 }
 
+void noc_auth_key_id(const unsigned char *secret, size_t len, char out[32]) {
+  static const char prefix[] = "nocturna-kid:";
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256_state st;
+  crypto_hash_sha256_init(&st);
+  crypto_hash_sha256_update(&st, (const unsigned char *)prefix, sizeof prefix - 1);
+  crypto_hash_sha256_update(&st, secret, len);
+  crypto_hash_sha256_final(&st, digest);
+  out[0] = 'k';
+  sodium_bin2hex(out + 1, 31, digest, 8);
+  sodium_memzero(digest, sizeof digest);
+}
+
+/* NOCTURNA_PREVIOUS_SECRET_KEYS: comma-separated keys that still verify after a rotation. */
+static noc_status load_previous_keys(noc_auth *a, noc_error *err) {
+  const char *list = getenv("NOCTURNA_PREVIOUS_SECRET_KEYS");
+  for (const char *p = list; p != NULL && *p;) {
+    p += strspn(p, " ,\t\n");
+    size_t n = strcspn(p, " ,\t\n");
+    if (n == 0) break;
+    if (n < NOC_JWT_MIN_SECRET || n > NOC_JWT_MAX_SECRET)
+      return noc_fail(err, NOC_ERR_VALIDATION, "NOCTURNA_PREVIOUS_SECRET_KEYS",
+                      "each key must be %d to %d bytes long", NOC_JWT_MIN_SECRET,
+                      NOC_JWT_MAX_SECRET);
+    if (a->ring.count >= NOC_JWT_MAX_KEYS)
+      return noc_fail(err, NOC_ERR_VALIDATION, "NOCTURNA_PREVIOUS_SECRET_KEYS",
+                      "at most %d previous keys", NOC_JWT_MAX_KEYS - 1);
+    noc_jwt_key *k = &a->ring.keys[a->ring.count];
+    memcpy(k->secret, p, n);
+    k->secret_len = n;
+    noc_auth_key_id(k->secret, n, k->kid);
+    if (strcmp(k->kid, a->ring.keys[0].kid) != 0)
+      a->ring.count++;
+    else
+      sodium_memzero(k, sizeof *k); /* the current key listed again is not a second key */
+    p += n;
+  }
+  return NOC_OK;
+}
+
 noc_status noc_auth_open(noc_auth **out, const noc_http_config *cfg, noc_error *err) {
   *out = NULL;
   if (sodium_init() < 0)
@@ -153,12 +193,22 @@ noc_status noc_auth_open(noc_auth **out, const noc_http_config *cfg, noc_error *
   a->policy = noc_auth_default_policy;
   /* The data directory is created here whatever the key source: the server owns it. */
   noc_status st = make_dirs(cfg->data_dir, err);
+  const char *env = getenv("NOCTURNA_ENV");
+  if (st == NOC_OK && cfg->secret_len == 0 && env != NULL && strcasecmp(env, "production") == 0)
+    st = noc_fail(err, NOC_ERR_VALIDATION, "NOCTURNA_SECRET_KEY",
+                  "is required when NOCTURNA_ENV=production (32 to 64 bytes; generate one with "
+                  "`head -c 32 /dev/urandom | xxd -p -c 64`)");
   if (st == NOC_OK && cfg->secret_len > 0) {
     memcpy(a->ring.keys[0].secret, cfg->secret_key, cfg->secret_len);
     a->ring.keys[0].secret_len = cfg->secret_len;
     snprintf(a->key_source, sizeof a->key_source, "environment (NOCTURNA_SECRET_KEY)");
   } else if (st == NOC_OK) {
     st = load_key_file(a, cfg->data_dir, err);
+  }
+  if (st == NOC_OK) {
+    noc_jwt_key *k0 = &a->ring.keys[0];
+    noc_auth_key_id(k0->secret, k0->secret_len, k0->kid);
+    st = load_previous_keys(a, err);
   }
   if (st != NOC_OK) {
     noc_auth_close(a);

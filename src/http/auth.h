@@ -28,7 +28,7 @@ typedef enum {
   NOC_AUTH_MISSING,    /* 401 AUTH_REQUIRED */
   NOC_AUTH_INVALID,    /* 401 INVALID_TOKEN (bad header, signature, claims, not yet valid) */
   NOC_AUTH_EXPIRED,    /* 401 TOKEN_EXPIRED, message "Token has expired" */
-  NOC_AUTH_REVOKED,    /* 401 INVALID_TOKEN, message "Token has been revoked" */
+  NOC_AUTH_REVOKED,    /* 401 TOKEN_REVOKED, message "Token has been revoked" */
   NOC_AUTH_FORBIDDEN,  /* 403 FORBIDDEN: valid token without the required scope */
   NOC_AUTH_UNAVAILABLE /* 503: the policy could not decide (storage down) */
 } noc_auth_status;
@@ -58,6 +58,11 @@ void noc_auth_set_policy(noc_auth *a, noc_auth_policy_fn fn, void *cls);
 
 /* The keyring (keys[0] signs): for `token create` and tests. Borrowed. */
 const noc_jwt_keyring *noc_auth_keyring(const noc_auth *a);
+/* The kid of a key: "k" + 16 hex digits of SHA-256("nocturna-kid:" + secret). A fingerprint
+ * that names the key in token headers; 64 bits of a hash of a >= 32-byte secret reveal nothing
+ * usable about it. */
+void noc_auth_key_id(const unsigned char *secret, size_t len, char out[32]);
+
 /* "environment" or the key file's path. */
 const char *noc_auth_key_source(const noc_auth *a);
 

@@ -244,12 +244,43 @@ static enum MHD_Result answer_options(noc_http_req *r, struct MHD_Connection *c)
   return noc_http_reply(r, c, 204, NULL, "", 0);
 }
 
+/* /api/auth and /api/v1/auth: the identity module writes the whole answer. */
+static enum MHD_Result answer_identity(noc_http_req *r, struct MHD_Connection *c, noc_worker *wk) {
+  noc_identity *id = r->srv->identity;
+  if (id == NULL)
+    return noc_http_reply_error(r, c, 503, "SERVICE_UNAVAILABLE", "Identity is not available");
+  noc_id_request req = {
+      .route = r->route.identity,
+      .method = r->method,
+      .arg = r->route.identity_arg[0] ? r->route.identity_arg : NULL,
+      .body = r->body.data,
+      .body_len = r->body.len,
+      .content_type = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE),
+      .query_refresh_token = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "refresh_token"),
+      .client_addr = r->conn ? r->conn->addr : NULL,
+      .auth = r->auth_checked ? &r->auth : NULL,
+      .request_id = r->request_id,
+      .swe_version = r->srv->swe_version,
+      .now_ms = r->start_unix_ms};
+  noc_id_response resp;
+  noc_identity_handle(id, &req, &wk->out, &resp);
+  if (resp.error_code != NULL) {
+    r->error_code = resp.error_code;
+    noc_metrics_error(r->srv->metrics, resp.error_code);
+  }
+  if (resp.log_detail[0]) snprintf(r->log_detail, sizeof r->log_detail, "%s", resp.log_detail);
+  if (resp.retry_after_s > 0) r->retry_after_s = resp.retry_after_s;
+  if (resp.www_authenticate && r->www_authenticate_error == NULL) r->www_authenticate_error = "";
+  return noc_http_reply(r, c, resp.status, "application/json", wk->out.data, wk->out.len);
+}
+
 enum MHD_Result noc_http_answer(noc_http_req *r, struct MHD_Connection *c) {
   noc_worker *wk = noc_http_worker(r->srv);
   if (wk == NULL) return MHD_NO; /* no memory: drop the connection rather than answer wrongly */
   if (r->reject.status != 0)
     return noc_http_reply_error(r, c, r->reject.status, r->reject.code, r->reject.message);
   if (strcmp(r->method, "OPTIONS") == 0) return answer_options(r, c);
+  if (r->route.identity >= 0) return answer_identity(r, c, wk);
   switch (r->route.id) {
   case NOC_ROUTE_ROOT:
   case NOC_ROUTE_API_INDEX:

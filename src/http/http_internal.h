@@ -12,6 +12,7 @@
 #include "http/auth.h"
 #include "http/config.h"
 #include "http/guard.h"
+#include "http/identity.h"
 #include "http/metrics.h"
 #include "http/ratelimit.h"
 #include "http/route.h"
@@ -42,6 +43,7 @@ struct noc_http_server {
   noc_http_config cfg;       /* copy */
   struct MHD_Daemon *daemon; /* owned */
   noc_auth *auth;            /* owned */
+  noc_identity *identity;    /* borrowed (run.c owns it); NULL: identity routes answer 503 */
   noc_ratelimiter *limiter;  /* owned */
   noc_metrics *metrics;      /* owned */
   noc_tzdb *tzdb;            /* owned; shared by the workers */

@@ -1,6 +1,8 @@
 /* Path routing over the fixed service routes and the endpoint table. */
 #include "http/route.h"
 
+#include "http/identity.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -31,17 +33,25 @@ static int endpoint_count(void) {
 }
 
 int noc_route_count(void) {
-  return NOC_ROUTE_ENDPOINTS + endpoint_count();
+  return NOC_ROUTE_ENDPOINTS + endpoint_count() + noc_identity_route_count();
 }
 
 const noc_endpoint *noc_route_endpoint(int id) {
   return id >= NOC_ROUTE_ENDPOINTS ? noc_api_endpoint_at(id - NOC_ROUTE_ENDPOINTS) : NULL;
 }
 
+int noc_route_identity(int id) {
+  int first = NOC_ROUTE_ENDPOINTS + endpoint_count();
+  return id >= first && id < first + noc_identity_route_count() ? id - first : -1;
+}
+
 void noc_route_write_label(int id, noc_buf *out) {
   const noc_endpoint *ep = noc_route_endpoint(id);
+  int ident = noc_route_identity(id);
   if (ep != NULL)
     noc_buf_printf(out, "/api/v1/%s", ep->path);
+  else if (ident >= 0)
+    noc_buf_puts(out, noc_identity_route_at(ident)->label);
   else if (id >= 0 && id < NOC_ROUTE_ENDPOINTS)
     noc_buf_puts(out, service_labels[id]);
   else
@@ -88,9 +98,22 @@ static void resolve_service(const char *path, const char *method, noc_route *out
   }
 }
 
+/* rest: the path after "/api/v1/auth/" or "/api/auth/". */
+static void resolve_identity(const char *rest, const char *method, noc_route *out) {
+  const char *arg = NULL;
+  int i = noc_identity_route_match(rest, &arg);
+  if (i < 0) return;
+  out->identity = i;
+  out->id = NOC_ROUTE_ENDPOINTS + endpoint_count() + i;
+  snprintf(out->identity_arg, sizeof out->identity_arg, "%s", arg ? arg : "");
+  snprintf(out->allow, sizeof out->allow, "%s", noc_identity_route_at(i)->allow);
+  out->method_ok = noc_identity_method_allowed(i, method);
+}
+
 void noc_route_resolve(const char *url, const char *method, noc_route *out) {
   memset(out, 0, sizeof *out);
   out->id = NOC_ROUTE_UNMATCHED;
+  out->identity = -1;
   size_t n = strlen(url);
   if (n == 0 || n >= PATH_MAX_LEN || url[0] != '/') return;
   char path[PATH_MAX_LEN];
@@ -99,7 +122,11 @@ void noc_route_resolve(const char *url, const char *method, noc_route *out) {
     path[n - 1] = '\0'; /* "/api/v1/calculations/houses/" is the same resource */
   resolve_service(path, method, out);
   if (out->id != NOC_ROUTE_UNMATCHED) return;
-  if (strncmp(path, "/api/v1/", 8) == 0)
+  if (strncmp(path, "/api/v1/auth/", 13) == 0)
+    resolve_identity(path + 13, method, out);
+  else if (strncmp(path, "/api/auth/", 10) == 0)
+    resolve_identity(path + 10, method, out);
+  else if (strncmp(path, "/api/v1/", 8) == 0)
     resolve_endpoint(path + 8, method, out);
   else if (strncmp(path, "/api/", 5) == 0)
     resolve_endpoint(path + 5, method, out);

@@ -11,6 +11,7 @@
 #include "http/auth.h"
 #include "http/clock.h"
 #include "http/http_internal.h"
+#include "http/identity.h"
 #include "http/log.h"
 
 enum { DRAIN_POLL_MS = 10 };
@@ -59,6 +60,30 @@ static int64_t drain(noc_http_server *s, const sigset_t *set) {
   return noc_http_server_inflight(s);
 }
 
+/* Storage, migrations, the first-start admin and token, then the policy that consults them
+ * on every request and the "storage" readiness check. */
+static noc_status identity_start(noc_http_server *s, const noc_http_config *cfg, noc_identity **out,
+                                 noc_error *err) {
+  noc_identity_config icfg;
+  noc_identity_config_defaults(&icfg);
+  noc_status st = noc_identity_config_from_env(&icfg, err);
+  noc_auth *auth = noc_http_server_auth(s);
+  if (st == NOC_OK) st = noc_identity_open(out, &icfg, cfg, noc_auth_keyring(auth), err);
+  if (st == NOC_OK && icfg.bootstrap) st = noc_identity_bootstrap(*out, stdout, err);
+  if (st == NOC_OK)
+    st = noc_http_server_add_ready_check(s, "storage", noc_identity_ready, *out, err);
+  if (st != NOC_OK) return st;
+  s->identity = *out; /* closed by noc_http_serve after the workers have stopped */
+  noc_auth_set_policy(auth, noc_identity_policy, *out);
+  noc_logline l;
+  noc_log_begin_always(&l, "storage ready");
+  noc_jw_kstr(&l.w, "backend", noc_store_backend(noc_identity_store(*out)));
+  noc_jw_kstr(&l.w, "location", noc_store_location(noc_identity_store(*out)));
+  noc_jw_kint(&l.w, "schema_version", NOC_STORE_SCHEMA_VERSION);
+  noc_log_end(&l);
+  return NOC_OK;
+}
+
 int noc_http_serve(const noc_http_config *cfg) {
   sigset_t set;
   sigemptyset(&set);
@@ -68,7 +93,9 @@ int noc_http_serve(const noc_http_config *cfg) {
   noc_error err;
   noc_error_clear(&err);
   noc_http_server *s = NULL;
+  noc_identity *id = NULL;
   noc_status st = noc_http_server_new(&s, cfg, &err);
+  if (st == NOC_OK) st = identity_start(s, cfg, &id, &err);
   if (st == NOC_OK) st = noc_http_server_listen(s, &err);
   if (st != NOC_OK) {
     noc_logline l;
@@ -76,7 +103,8 @@ int noc_http_serve(const noc_http_config *cfg) {
     noc_jw_kstr(&l.w, "field", err.field);
     noc_jw_kstr(&l.w, "error", err.message);
     noc_log_end(&l);
-    noc_http_server_free(s);
+    noc_http_server_free(s); /* stops the workers before the identity they use goes */
+    noc_identity_close(id);
     return 3;
   }
   log_started(s);
@@ -95,5 +123,6 @@ int noc_http_serve(const noc_http_config *cfg) {
   noc_http_server_stop(s);
   log_stopped(s, signo, drain_ms, left);
   noc_http_server_free(s);
+  noc_identity_close(id);
   return 0;
 }

@@ -24,6 +24,7 @@
 
 #include "http/clock.h"
 #include "http/http_internal.h"
+#include "http/identity.h"
 #include "http/log.h"
 
 /* ---------------------------------------------------------------- header helpers ---- */
@@ -99,10 +100,20 @@ static void choose_origin(noc_http_req *r, const char *origin) {
 
 /* ---------------------------------------------------------------- header-time checks ---- */
 
+/* Identity routes say themselves: public (login), optional (logout), or a token with a scope. */
+static bool identity_needs_auth(const noc_http_req *r, const char *authz, const char **scope) {
+  const noc_id_route *ir = noc_identity_route_at(r->route.identity);
+  *scope = noc_identity_route_scope(r->route.identity);
+  if (ir->auth == NOC_ID_PUBLIC) return false;
+  if (ir->auth == NOC_ID_OPTIONAL) return authz != NULL;
+  return true;
+}
+
 /* Which token check the route needs: *scope is the required scope (NULL: any valid token). */
 static bool needs_auth(const noc_http_req *r, const char *authz, const char **scope) {
   *scope = NULL;
   if (strcmp(r->method, "OPTIONS") == 0 || !r->route.method_ok) return false;
+  if (r->route.identity >= 0) return identity_needs_auth(r, authz, scope);
   if (r->route.ep != NULL && r->route.ep->scope != NULL) {
     *scope = r->route.ep->scope;
     return true;
@@ -164,9 +175,12 @@ static void reject_auth(noc_http_req *r) {
     noc_http_reject(r, 401, "TOKEN_EXPIRED", r->auth.message);
     return;
   case NOC_AUTH_INVALID:
-  case NOC_AUTH_REVOKED:
     r->www_authenticate_error = "invalid_token";
     noc_http_reject(r, 401, "INVALID_TOKEN", r->auth.message);
+    return;
+  case NOC_AUTH_REVOKED:
+    r->www_authenticate_error = "invalid_token";
+    noc_http_reject(r, 401, "TOKEN_REVOKED", r->auth.message);
     return;
   case NOC_AUTH_FORBIDDEN:
     r->www_authenticate_error = "insufficient_scope";
@@ -193,7 +207,8 @@ static void check_body_headers(noc_http_req *r, struct MHD_Connection *c, int64_
   if (!r->want_body) return;
   if (declared > (int64_t)r->srv->cfg.max_body)
     noc_http_reject(r, 413, "PAYLOAD_TOO_LARGE", "Request body exceeds the size limit");
-  if (!is_json_content_type(header(c, MHD_HTTP_HEADER_CONTENT_TYPE)))
+  /* Identity routes take forms too (login) or no body at all; they check the type. */
+  if (r->route.identity < 0 && !is_json_content_type(header(c, MHD_HTTP_HEADER_CONTENT_TYPE)))
     noc_http_reject(r, 415, "UNSUPPORTED_MEDIA_TYPE",
                     "Content-Type must be application/json (charset utf-8)");
 }
@@ -230,7 +245,9 @@ static bool on_headers(noc_http_req *r, struct MHD_Connection *c, const char *ur
   choose_origin(r, header(c, "Origin"));
   r->preflight =
       strcmp(r->method, "OPTIONS") == 0 && header(c, "Access-Control-Request-Method") != NULL;
-  r->want_body = r->route.ep != NULL && r->route.method_ok && strcmp(r->method, "POST") == 0;
+  r->want_body = (r->route.ep != NULL && r->route.method_ok && strcmp(r->method, "POST") == 0) ||
+                 (r->route.identity >= 0 && r->route.method_ok &&
+                  (strcmp(r->method, "POST") == 0 || strcmp(r->method, "PUT") == 0));
   authenticate(r, c);
   choose_principal(r);
   rate_limit(r);

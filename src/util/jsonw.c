@@ -10,7 +10,9 @@ void noc_jw_init(noc_jw *w, noc_buf *buf) {
   w->buf = buf;
 }
 
-bool noc_jw_ok(const noc_jw *w) { return !w->failed && !w->buf->overflow; }
+bool noc_jw_ok(const noc_jw *w) {
+  return !w->failed && !w->buf->overflow;
+}
 
 /* Emits the separator an item needs at the current depth. */
 static void jw_item(noc_jw *w) {
@@ -18,8 +20,7 @@ static void jw_item(noc_jw *w) {
     w->after_key = false;
     return;
   }
-  if (w->has_items[w->depth])
-    noc_buf_putc(w->buf, ',');
+  if (w->has_items[w->depth]) noc_buf_putc(w->buf, ',');
   w->has_items[w->depth] = true;
 }
 
@@ -43,17 +44,24 @@ static void jw_close(noc_jw *w, char c) {
   w->depth--;
 }
 
-void noc_jw_obj(noc_jw *w) { jw_open(w, '{'); }
-void noc_jw_obj_end(noc_jw *w) { jw_close(w, '}'); }
-void noc_jw_arr(noc_jw *w) { jw_open(w, '['); }
-void noc_jw_arr_end(noc_jw *w) { jw_close(w, ']'); }
+void noc_jw_obj(noc_jw *w) {
+  jw_open(w, '{');
+}
+void noc_jw_obj_end(noc_jw *w) {
+  jw_close(w, '}');
+}
+void noc_jw_arr(noc_jw *w) {
+  jw_open(w, '[');
+}
+void noc_jw_arr_end(noc_jw *w) {
+  jw_close(w, ']');
+}
 
 void noc_jw_key(noc_jw *w, const char *key) {
   /* One append for the separator, the quoted key and the colon: keys are the hot path. */
   char tmp[72];
   size_t n = 0, k = strlen(key);
-  if (w->has_items[w->depth] && !w->after_key)
-    tmp[n++] = ',';
+  if (w->has_items[w->depth] && !w->after_key) tmp[n++] = ',';
   w->has_items[w->depth] = true;
   w->after_key = true;
   if (k > sizeof tmp - 4) {
@@ -64,6 +72,7 @@ void noc_jw_key(noc_jw *w, const char *key) {
     return;
   }
   tmp[n++] = '"';
+  /* NOLINTNEXTLINE(bugprone-not-null-terminated-result): tmp is bytes with a length */
   memcpy(tmp + n, key, k);
   n += k;
   tmp[n++] = '"';
@@ -71,26 +80,71 @@ void noc_jw_key(noc_jw *w, const char *key) {
   noc_buf_append(w->buf, tmp, n);
 }
 
+/* Length of the well-formed UTF-8 sequence at s[0..n), or 0 when it is not one (RFC 3629: no
+ * overlong forms, no surrogates, nothing past U+10FFFF). */
+static size_t utf8_sequence(const unsigned char *s, size_t n) {
+  size_t len;
+  unsigned char lo = 0x80, hi = 0xBF;
+  if (s[0] >= 0xC2 && s[0] <= 0xDF)
+    len = 2;
+  else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
+    len = 3;
+    if (s[0] == 0xE0)
+      lo = 0xA0;
+    if (s[0] == 0xED)
+      hi = 0x9F;
+  } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
+    len = 4;
+    if (s[0] == 0xF0)
+      lo = 0x90;
+    if (s[0] == 0xF4)
+      hi = 0x8F;
+  } else
+    return 0;
+  if (n < len || s[1] < lo || s[1] > hi)
+    return 0;
+  for (size_t i = 2; i < len; i++)
+    if (s[i] < 0x80 || s[i] > 0xBF)
+      return 0;
+  return len;
+}
+
+/* Escapes quotes, backslashes and control characters, and replaces bytes that are not valid
+ * UTF-8 with U+FFFD: a message may quote a client's broken input, and the response must stay
+ * valid JSON whatever it quotes. */
 void noc_jw_strn(noc_jw *w, const char *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
+  const unsigned char *u = (const unsigned char *)s;
   jw_item(w);
   noc_buf_putc(w->buf, '"');
-  size_t run = 0; /* bytes copied verbatim in one append */
-  for (size_t i = 0; i < n; i++) {
-    unsigned char c = (unsigned char)s[i];
-    if (c >= 0x20 && c != '"' && c != '\\')
+  size_t run = 0; /* start of the bytes still to be copied verbatim */
+  for (size_t i = 0; i < n;) {
+    unsigned char c = u[i];
+    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+      i++;
       continue;
+    }
+    if (c >= 0x80) {
+      size_t len = utf8_sequence(u + i, n - i);
+      if (len > 0) {
+        i += len;
+        continue;
+      }
+    }
     noc_buf_append(w->buf, s + run, i - run);
-    run = i + 1;
-    char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
-    if (c == '"' || c == '\\') {
+    if (c >= 0x80) {
+      noc_buf_append(w->buf, "\\ufffd", 6);
+    } else if (c == '"' || c == '\\') {
       char two[2] = {'\\', (char)c};
       noc_buf_append(w->buf, two, 2);
     } else if (c == '\n') {
       noc_buf_append(w->buf, "\\n", 2);
     } else {
+      char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
       noc_buf_append(w->buf, esc, 6);
     }
+    i++;
+    run = i;
   }
   noc_buf_append(w->buf, s + run, n - run);
   noc_buf_putc(w->buf, '"');
@@ -105,10 +159,8 @@ void noc_jw_str(noc_jw *w, const char *s) {
 
 size_t noc_fmt_fixed(double v, int decimals, char *buf) {
   static const double scale[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12};
-  if (decimals < 0)
-    decimals = 0;
-  if (decimals > 12)
-    decimals = 12;
+  if (decimals < 0) decimals = 0;
+  if (decimals > 12) decimals = 12;
   size_t n = 0;
   if (v < 0) {
     v = -v;
@@ -130,8 +182,7 @@ size_t noc_fmt_fixed(double v, int decimals, char *buf) {
     tmp[t++] = (char)('0' + ip % 10);
     ip /= 10;
   } while (ip);
-  if (n == 1 && units == 0)
-    n = 0; /* no "-0" */
+  if (n == 1 && units == 0) n = 0; /* no "-0" */
   while (t)
     buf[n++] = tmp[--t];
   if (decimals > 0) {
@@ -170,8 +221,7 @@ void noc_jw_raw_int(noc_jw *w, int64_t v) {
   } while (u);
   char out[24];
   size_t n = 0;
-  if (v < 0)
-    out[n++] = '-';
+  if (v < 0) out[n++] = '-';
   while (t)
     out[n++] = tmp[--t];
   noc_buf_append(w->buf, out, n);

@@ -112,7 +112,26 @@ class Server:
                   "token_id": str(uuid.uuid4()), "iat": now, "exp": now + ttl}
         claims.update(extra)
         claims = {k: v for k, v in claims.items() if v is not None}
+        self.register(claims)
         return sign_token(self.secret, claims)
+
+    def register(self, claims):
+        """The identity policy refuses service tokens that have no record (docs/identity.md):
+        store the user and the service-token row these claims describe, as `nocturna token
+        create` would (the server made the SQLite database at start)."""
+        if claims.get("type") != "service" or not claims.get("token_id") or not claims.get("sub"):
+            return
+        import sqlite3
+        sub, now = claims["sub"], int(time.time())
+        path = os.path.join(self.env["NOCTURNA_DATA_DIR"], "nocturna.db")
+        with sqlite3.connect(path, timeout=10) as db:
+            db.execute("INSERT OR IGNORE INTO users (id, email, username, password_hash, is_active,"
+                       " is_superuser, created_at, updated_at) VALUES (?, ?, ?, '!', 1, 1, ?, ?)",
+                       (sub, f"{sub}@test.invalid", sub, now, now))
+            db.execute("INSERT OR REPLACE INTO service_tokens (id, subject, scope, created_at,"
+                       " expires_at) VALUES (?, ?, ?, ?, ?)",
+                       (claims["token_id"], sub, claims.get("scope", ""), claims.get("iat", now),
+                        claims.get("exp")))
 
     def connect(self, timeout=5):
         s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)

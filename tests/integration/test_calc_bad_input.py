@@ -59,6 +59,7 @@ CASES = [
     ("Infinity", "calculations/planetary-positions", b'{"date":"1990-01-15","time":"12:00","latitude":Infinity,"longitude":0}', "INVALID_JSON", None),
     ("huge exponent", "calculations/planetary-positions", b'{"date":"1990-01-15","time":"12:00","latitude":1e999,"longitude":0}', "INVALID_JSON", None),
     ("non-utf8", "calculations/planetary-positions", b'{"date":"1990-01-15","time":"12:00","timezone":"\xff\xfe"}', "INVALID_JSON", None),
+    ("bad escape + non-utf8 quoted in message", "calculations/planetary-positions", b'[1"\\\xc7\xab', "INVALID_JSON", None),
     ("duplicate key", "calculations/planetary-positions", b'{"date":"1990-01-15","date":"1990-01-16","time":"12:00"}', "INVALID_JSON", None),
     ("empty body", "calculations/planetary-positions", b"", "INVALID_JSON", None),
     ("deep nesting", "calculations/planetary-positions", b"[" * 5000 + b"]" * 5000, "INVALID_JSON", None),

@@ -70,14 +70,18 @@ def check_health(srv):
     t.check(r.status_code == 401 and r.json()["error"]["code"] == "INVALID_TOKEN",
             "health with a bad token: 401 INVALID_TOKEN")
     now = int(time.time())
-    tok = sign_token(srv.secret, {"sub": "svc", "type": "service", "scope": "calculations",
-                                  "token_id": "t-1", "iat": now, "exp": now + 10 * 86400 + 60})
+    claims = {"sub": "svc", "type": "service", "scope": "calculations", "token_id": "t-1",
+              "iat": now, "exp": now + 10 * 86400 + 60}
+    srv.register(claims)
+    tok = sign_token(srv.secret, claims)
     d = requests.get(srv.url("/health"), headers={"Authorization": "Bearer " + tok},
                      timeout=5).json()["data"]["token"]
     t.check(d["valid"] is True and d["type"] == "service" and d["scope"] == "calculations" and
             d["days_left"] == 10 and d["token_id"] == "t-1" and d["expires_at"].endswith("Z"),
             f"health describes a valid token: {d}")
-    eternal = sign_token(srv.secret, {"sub": "svc", "type": "service", "scope": "calculations"})
+    claims = {"sub": "svc", "type": "service", "scope": "calculations", "token_id": "t-eternal"}
+    srv.register(claims)
+    eternal = sign_token(srv.secret, claims)
     d = requests.get(srv.url("/health"), headers={"Authorization": "Bearer " + eternal},
                      timeout=5).json()["data"]["token"]
     t.check(d["expires_at"] is None and d["days_left"] is None, f"token without exp: {d}")

@@ -30,8 +30,7 @@ static void test_fixed(void **state) {
     char ref[48];
     snprintf(ref, sizeof ref, "%.4f", v);
     noc_fmt_fixed(v, 4, b);
-    if (strcmp(ref, "-0.0000") != 0)
-      assert_string_equal(b, ref);
+    if (strcmp(ref, "-0.0000") != 0) assert_string_equal(b, ref);
   }
 }
 
@@ -56,12 +55,37 @@ static void test_document(void **state) {
   json_error_t err;
   json_t *doc = json_loads(buf.data, 0, &err);
   assert_non_null(doc);
-  assert_string_equal(json_string_value(json_object_get(doc, "s")), "quote\" back\\ nl\n ctl\x01 é");
+  assert_string_equal(json_string_value(json_object_get(doc, "s")),
+                      "quote\" back\\ nl\n ctl\x01 é");
   json_t *a = json_object_get(doc, "a");
   assert_int_equal(json_array_size(a), 4);
   assert_true(json_is_null(json_array_get(a, 3)));
   json_decref(doc);
   noc_buf_free(&buf);
+}
+
+/* Invalid UTF-8 (a client's broken bytes quoted in a message) becomes U+FFFD; valid text stays. */
+static void test_invalid_utf8(void **state) {
+  (void)state;
+  static const char *const inputs[] = {"\xc7\xab ok", "bad \xc7", "\xff\xfe", "\xed\xa0\x80",
+                                       "\xf4\x90\x80\x80", "\xc0\xaf", "é€😀"};
+  static const char *const expect[] = {"ǫ ok", "bad \xef\xbf\xbd", "\xef\xbf\xbd\xef\xbf\xbd",
+                                       "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
+                                       "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
+                                       "\xef\xbf\xbd\xef\xbf\xbd", "é€😀"};
+  for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+    noc_buf buf;
+    noc_buf_init(&buf, 4096);
+    noc_jw w;
+    noc_jw_init(&w, &buf);
+    noc_jw_str(&w, inputs[i]);
+    json_error_t err;
+    json_t *doc = json_loads(buf.data, JSON_DECODE_ANY, &err);
+    assert_non_null(doc);
+    assert_string_equal(json_string_value(doc), expect[i]);
+    json_decref(doc);
+    noc_buf_free(&buf);
+  }
 }
 
 static void test_bounds(void **state) {
@@ -89,6 +113,7 @@ static void test_bounds(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {cmocka_unit_test(test_fixed), cmocka_unit_test(test_document),
+                                     cmocka_unit_test(test_invalid_utf8),
                                      cmocka_unit_test(test_bounds)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

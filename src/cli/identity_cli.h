@@ -1,0 +1,43 @@
+/* identity_cli.h - `nocturna token`, `nocturna admin`, `nocturna migrate`, and the set-up they
+ * share: the server's configuration (defaults, NOCTURNA_* variables, --data-dir), its keys and
+ * its storage, so that what the command line does is exactly what the server would do. */
+#ifndef NOC_CLI_IDENTITY_CLI_H
+#define NOC_CLI_IDENTITY_CLI_H
+
+#include <stdbool.h>
+
+#include "http/auth.h"
+#include "http/config.h"
+#include "http/identity.h"
+
+int noc_cli_token(int argc, char **argv);
+int noc_cli_admin(int argc, char **argv);
+int noc_cli_migrate(int argc, char **argv);
+
+/* ---- shared by token.c, admin.c, migrate.c (identity_cli.c) ---- */
+
+typedef struct noc_cli_env {
+  const char *prog; /* "nocturna token", for messages */
+  noc_http_config http;
+  noc_identity_config idc;
+  noc_auth *auth;   /* owned; NULL until noc_cli_env_identity */
+  noc_identity *id; /* owned; NULL until noc_cli_env_identity */
+} noc_cli_env;
+
+/* Reads the configuration; --data-dir (when given) wins. Returns an exit status. */
+int noc_cli_env_config(noc_cli_env *e, const char *prog, const char *data_dir);
+/* Loads the keys (creating the key file like the server would) and opens storage (applying
+ * migrations). Returns an exit status; prints the reason on failure. */
+int noc_cli_env_identity(noc_cli_env *e);
+void noc_cli_env_close(noc_cli_env *e);
+
+/* Option parsing: when argv[*i] is `name VALUE` or `name=VALUE`, stores VALUE, advances *i
+ * past it and returns 1; 0 when argv[*i] is another argument; -1 (after a message) when the
+ * value is missing. */
+int noc_cli_opt(const char *prog, int argc, char **argv, int *i, const char *name,
+                const char **value);
+/* A whole number in [min, max] or -1 after a message. */
+int noc_cli_int(const char *prog, const char *name, const char *value, long min, long max,
+                long *out);
+
+#endif
