@@ -66,9 +66,9 @@ static void make_samples(void) {
 /* The Swiss Ephemeris calls a default natal chart makes: UTC->JD, 12 bodies, obliquity,
  * Placidus houses. */
 static void raw_chart(const sample *s) {
-  static const int bodies[] = {SE_SUN,    SE_MOON,   SE_MERCURY, SE_VENUS,     SE_MARS,
-                               SE_JUPITER, SE_SATURN, SE_URANUS,  SE_NEPTUNE,  SE_PLUTO,
-                               SE_MEAN_NODE, SE_MEAN_APOG};
+  static const int bodies[] = {SE_SUN,     SE_MOON,    SE_MERCURY,   SE_VENUS,
+                               SE_MARS,    SE_JUPITER, SE_SATURN,    SE_URANUS,
+                               SE_NEPTUNE, SE_PLUTO,   SE_MEAN_NODE, SE_MEAN_APOG};
   double dret[2], xx[6], cusps[13], ascmc[10];
   char serr[AS_MAXCH];
   swe_utc_to_jd(s->y, s->m, s->d, s->h, s->mi, 0, SE_GREG_CAL, dret, serr);
@@ -129,8 +129,7 @@ static void *thread_main(void *p) {
   thread_arg *a = p;
   noc_ctx *ctx;
   noc_error err;
-  if (noc_ctx_open(&ctx, NULL, &err) != NOC_OK)
-    return NULL;
+  if (noc_ctx_open(&ctx, NULL, &err) != NOC_OK) return NULL;
   noc_api_env env = {ctx, a->tzdb};
   noc_buf out;
   noc_buf_init(&out, 1 << 20);
@@ -189,8 +188,7 @@ int main(void) {
     report(cases[c].name, us);
     if (c == 1) { /* positions: the raw calls minus houses are the comparable work */
     }
-    if (c == 0)
-      natal_median = us[RUNS / 2];
+    if (c == 0) natal_median = us[RUNS / 2];
   }
   qsort(raw, RUNS, sizeof raw[0], cmp_double);
   printf("natal-chart / raw chart (median): %.2f  (aspects with exact times included)\n",

@@ -49,8 +49,8 @@ static void make_samples(void) {
 typedef struct bench_case {
   const char *name;
   const char *endpoint;
-  const char *extra;   /* more top-level fields */
-  bool nested;         /* the chart inside chart_data */
+  const char *extra; /* more top-level fields */
+  bool nested;       /* the chart inside chart_data */
 } bench_case;
 
 static const bench_case cases[] = {
@@ -62,7 +62,8 @@ static const bench_case cases[] = {
     {"declinations", "stateless/declinations", "", true},
     {"midpoints (14 points)", "stateless/midpoints", "", true},
     {"fixed-stars (default 16)", "stateless/fixed-stars", "", true},
-    {"fixed-stars (magnitude <= 2, ~50)", "stateless/fixed-stars", ",\"magnitude_limit\":2.0", true},
+    {"fixed-stars (magnitude <= 2, ~50)", "stateless/fixed-stars", ",\"magnitude_limit\":2.0",
+     true},
     {"fixed-stars (one by name)", "stateless/fixed-stars", ",\"stars\":[\"Regulus\"]", true},
     {"arabic-parts (all 24)", "stateless/arabic-parts", "", true},
     {"dignities (with almutens)", "stateless/dignities", "", true},
@@ -77,8 +78,7 @@ static int make_body(char *buf, size_t cap, const sample *s, const bench_case *c
            "\"date\":\"%04d-%02d-%02d\",\"time\":\"%02d:%02d\",\"latitude\":%.2f,"
            "\"longitude\":%.2f",
            s->y, s->m, s->d, s->h, s->mi, s->lat, s->lon);
-  if (c->nested)
-    return snprintf(buf, cap, "{\"chart_data\":{%s}%s}", chart, c->extra);
+  if (c->nested) return snprintf(buf, cap, "{\"chart_data\":{%s}%s}", chart, c->extra);
   return snprintf(buf, cap, "{%s%s}", chart, c->extra);
 }
 
@@ -123,8 +123,7 @@ int main(void) {
     for (int r = 0; r < RUNS; r++)
       us[r] = pass(&env, &cases[c], &out);
     qsort(us, RUNS, sizeof us[0], cmp_double);
-    if (c == 0)
-      natal = us[RUNS / 2];
+    if (c == 0) natal = us[RUNS / 2];
     printf("%-40s %9.2f %9.2f %9.2f  us/request (min/median/max)  %5.2f natal charts\n",
            cases[c].name, us[0], us[RUNS / 2], us[RUNS - 1], us[RUNS / 2] / natal);
   }

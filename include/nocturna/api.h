@@ -14,33 +14,33 @@ typedef struct noc_tzdb noc_tzdb;
 
 /* What a handler runs with. One per worker thread; tzdb is shared and thread-safe. */
 typedef struct noc_api_env {
-  noc_ctx *ctx;       /* borrowed; bound to the calling thread */
-  noc_tzdb *tzdb;     /* borrowed; shared by all threads */
+  noc_ctx *ctx;   /* borrowed; bound to the calling thread */
+  noc_tzdb *tzdb; /* borrowed; shared by all threads */
 } noc_api_env;
 
 typedef struct noc_request {
-  const char *body;          /* borrowed; need not be NUL-terminated */
+  const char *body; /* borrowed; need not be NUL-terminated */
   size_t body_len;
-  const char *request_id;    /* borrowed; printable, <= 64 chars */
-  int64_t now_unix_ms;       /* wall clock of the request, for meta.timestamp and "now" */
-  bool ndjson;               /* the client accepts application/x-ndjson streaming */
+  const char *request_id; /* borrowed; printable, <= 64 chars */
+  int64_t now_unix_ms;    /* wall clock of the request, for meta.timestamp and "now" */
+  bool ndjson;            /* the client accepts application/x-ndjson streaming */
 } noc_request;
 
 typedef struct noc_response {
-  int http_status;           /* 200, 400, ... */
-  const char *error_code;    /* NULL on success, else "VALIDATION_ERROR" etc. (static) */
-  const char *content_type;  /* static string */
-  char log_detail[448];      /* for the server log only: the internal cause of a 5xx */
+  int http_status;          /* 200, 400, ... */
+  const char *error_code;   /* NULL on success, else "VALIDATION_ERROR" etc. (static) */
+  const char *content_type; /* static string */
+  char log_detail[448];     /* for the server log only: the internal cause of a 5xx */
 } noc_response;
 
 struct noc_api_call;
 typedef struct noc_api_call noc_api_call;
 
 typedef struct noc_endpoint {
-  const char *path;          /* after "/api/v1/" or "/api/": "calculations/houses" */
-  const char *method;        /* "POST" */
-  const char *scope;         /* token scope required; NULL = public */
-  const char *summary;       /* one line for docs and the API index */
+  const char *path;                   /* after "/api/v1/" or "/api/": "calculations/houses" */
+  const char *method;                 /* "POST" */
+  const char *scope;                  /* token scope required; NULL = public */
+  const char *summary;                /* one line for docs and the API index */
   int (*handler)(noc_api_call *call); /* internal: see src/api/api_internal.h */
 } noc_endpoint;
 

@@ -7,13 +7,35 @@
 #include "nocturna/time.h"
 
 typedef enum noc_body {
-  NOC_SUN = 0, NOC_MOON, NOC_MERCURY, NOC_VENUS, NOC_MARS, NOC_JUPITER, NOC_SATURN,
-  NOC_URANUS, NOC_NEPTUNE, NOC_PLUTO,
-  NOC_MEAN_NODE, NOC_TRUE_NODE, NOC_MEAN_SOUTH_NODE, NOC_TRUE_SOUTH_NODE,
-  NOC_MEAN_LILITH, NOC_OSCU_LILITH, NOC_INTP_LILITH,
-  NOC_CHIRON, NOC_PHOLUS, NOC_CERES, NOC_PALLAS, NOC_JUNO, NOC_VESTA,
+  NOC_SUN = 0,
+  NOC_MOON,
+  NOC_MERCURY,
+  NOC_VENUS,
+  NOC_MARS,
+  NOC_JUPITER,
+  NOC_SATURN,
+  NOC_URANUS,
+  NOC_NEPTUNE,
+  NOC_PLUTO,
+  NOC_MEAN_NODE,
+  NOC_TRUE_NODE,
+  NOC_MEAN_SOUTH_NODE,
+  NOC_TRUE_SOUTH_NODE,
+  NOC_MEAN_LILITH,
+  NOC_OSCU_LILITH,
+  NOC_INTP_LILITH,
+  NOC_CHIRON,
+  NOC_PHOLUS,
+  NOC_CERES,
+  NOC_PALLAS,
+  NOC_JUNO,
+  NOC_VESTA,
   /* points that need a location (computed from the houses) */
-  NOC_ASC, NOC_MC, NOC_DESC, NOC_IC, NOC_VERTEX,
+  NOC_ASC,
+  NOC_MC,
+  NOC_DESC,
+  NOC_IC,
+  NOC_VERTEX,
   NOC_BODY_COUNT
 } noc_body;
 
@@ -35,12 +57,12 @@ enum { NOC_AYANAMSA_USER = 255 };
 
 typedef struct noc_calc_options {
   noc_zodiac zodiac;
-  int ayanamsa;            /* Swiss Ephemeris SE_SIDM_* or NOC_AYANAMSA_USER */
-  double user_t0_jd_tt;    /* NOC_AYANAMSA_USER: epoch (TT) */
-  double user_ayan_t0;     /* NOC_AYANAMSA_USER: value at epoch, degrees */
+  int ayanamsa;         /* Swiss Ephemeris SE_SIDM_* or NOC_AYANAMSA_USER */
+  double user_t0_jd_tt; /* NOC_AYANAMSA_USER: epoch (TT) */
+  double user_ayan_t0;  /* NOC_AYANAMSA_USER: value at epoch, degrees */
   noc_center center;
-  bool true_positions;     /* geometric instead of apparent */
-  noc_ephemeris ephemeris; /* Moshier only when explicitly asked */
+  bool true_positions;                    /* geometric instead of apparent */
+  noc_ephemeris ephemeris;                /* Moshier only when explicitly asked */
   double latitude, longitude, altitude_m; /* observer, used for topocentric */
 } noc_calc_options;
 
@@ -52,9 +74,9 @@ const char *noc_ayanamsa_name(int ayanamsa);
 int noc_ayanamsa_count(void);
 
 typedef struct noc_position {
-  double longitude, latitude, distance;            /* ecliptic, degrees and AU */
+  double longitude, latitude, distance;                   /* ecliptic, degrees and AU */
   double speed_longitude, speed_latitude, speed_distance; /* per day */
-  double right_ascension, declination;             /* equatorial, degrees */
+  double right_ascension, declination;                    /* equatorial, degrees */
   double speed_right_ascension, speed_declination;
 } noc_position;
 

@@ -7,16 +7,16 @@
 #include <string.h>
 
 typedef struct noc_buf {
-  char *data;        /* owned by the buffer; always NUL-terminated when non-NULL */
+  char *data; /* owned by the buffer; always NUL-terminated when non-NULL */
   size_t len;
   size_t cap;
-  size_t max;        /* hard bound: appends past it fail and set overflow */
-  bool overflow;     /* sticky: an append failed (bound or allocation) */
+  size_t max;    /* hard bound: appends past it fail and set overflow */
+  bool overflow; /* sticky: an append failed (bound or allocation) */
 } noc_buf;
 
 void noc_buf_init(noc_buf *b, size_t max);
 void noc_buf_free(noc_buf *b);
-void noc_buf_reset(noc_buf *b);          /* len = 0, overflow = false; keeps memory */
+void noc_buf_reset(noc_buf *b); /* len = 0, overflow = false; keeps memory */
 /* Grows the buffer (within max) and appends; the slow path of noc_buf_append. */
 bool noc_buf_append_grow(noc_buf *b, const char *data, size_t len);
 
@@ -35,7 +35,9 @@ static inline bool noc_buf_puts(noc_buf *b, const char *s) {
   return noc_buf_append(b, s, strlen(s));
 }
 
-static inline bool noc_buf_putc(noc_buf *b, char c) { return noc_buf_append(b, &c, 1); }
+static inline bool noc_buf_putc(noc_buf *b, char c) {
+  return noc_buf_append(b, &c, 1);
+}
 bool noc_buf_printf(noc_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -8,14 +8,14 @@
 
 typedef enum noc_status {
   NOC_OK = 0,
-  NOC_ERR_VALIDATION,  /* bad value in the request: 400 VALIDATION_ERROR */
-  NOC_ERR_JSON,        /* malformed JSON: 400 INVALID_JSON */
-  NOC_ERR_RANGE,       /* valid value outside what the ephemeris covers: 400 VALIDATION_ERROR */
-  NOC_ERR_EPHEMERIS,   /* ephemeris files unusable: 503 SERVICE_UNAVAILABLE */
-  NOC_ERR_NOMEM,       /* allocation failed or an output bound was hit: 500 */
-  NOC_ERR_INTERNAL,    /* a bug or an unexpected library answer: 500 INTERNAL_ERROR */
-  NOC_ERR_NOT_FOUND,   /* unknown endpoint or entity: 404 */
-  NOC_ERR_BUDGET       /* the request ran past its time budget: partial result */
+  NOC_ERR_VALIDATION, /* bad value in the request: 400 VALIDATION_ERROR */
+  NOC_ERR_JSON,       /* malformed JSON: 400 INVALID_JSON */
+  NOC_ERR_RANGE,      /* valid value outside what the ephemeris covers: 400 VALIDATION_ERROR */
+  NOC_ERR_EPHEMERIS,  /* ephemeris files unusable: 503 SERVICE_UNAVAILABLE */
+  NOC_ERR_NOMEM,      /* allocation failed or an output bound was hit: 500 */
+  NOC_ERR_INTERNAL,   /* a bug or an unexpected library answer: 500 INTERNAL_ERROR */
+  NOC_ERR_NOT_FOUND,  /* unknown endpoint or entity: 404 */
+  NOC_ERR_BUDGET      /* the request ran past its time budget: partial result */
 } noc_status;
 
 enum { NOC_ERR_FIELD_MAX = 96, NOC_ERR_MESSAGE_MAX = 320 };

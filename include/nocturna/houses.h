@@ -9,9 +9,9 @@
 enum { NOC_MAX_CUSPS = 36 };
 
 typedef struct noc_house_system {
-  char letter;        /* Swiss Ephemeris' letter */
-  const char *name;   /* canonical API name, "PLACIDUS" */
-  int cusp_count;     /* 12, or 36 for Gauquelin sectors */
+  char letter;      /* Swiss Ephemeris' letter */
+  const char *name; /* canonical API name, "PLACIDUS" */
+  int cusp_count;   /* 12, or 36 for Gauquelin sectors */
 } noc_house_system;
 
 /* Accepts the name (case-insensitive, '-' or ' ' as '_') or the single letter. */
@@ -21,10 +21,10 @@ const noc_house_system *noc_house_system_at(int index); /* NULL past the end */
 
 typedef struct noc_houses {
   const noc_house_system *requested;
-  const noc_house_system *used;   /* differs from requested after a polar fallback */
+  const noc_house_system *used; /* differs from requested after a polar fallback */
   bool fell_back;
   int cusp_count;
-  double cusps[NOC_MAX_CUSPS];    /* cusps[0] is house 1 */
+  double cusps[NOC_MAX_CUSPS]; /* cusps[0] is house 1 */
   double asc, mc, armc, vertex, equatorial_asc, co_asc_koch, co_asc_munkasey, polar_asc;
 } noc_houses;
 
@@ -33,8 +33,8 @@ typedef struct noc_houses {
  * Swiss Ephemeris' Porphyry fallback is reported in used/fell_back; with strict set it is
  * an NOC_ERR_VALIDATION on field "house_system" instead. */
 noc_status noc_houses_calc(noc_ctx *ctx, const noc_time *t, double latitude, double longitude,
-                           const noc_house_system *system, const noc_calc_options *opt,
-                           bool strict, noc_houses *out, noc_error *err);
+                           const noc_house_system *system, const noc_calc_options *opt, bool strict,
+                           noc_houses *out, noc_error *err);
 
 /* House number (1-based) of an ecliptic longitude, by the cusps (ecliptic convention). */
 int noc_house_of(const noc_houses *h, double longitude);

@@ -36,8 +36,8 @@ bool noc_out_of_bounds(double declination, double eps);
 
 typedef enum noc_parallel_kind {
   NOC_PARALLEL_NONE = 0,
-  NOC_PARALLEL,          /* equal declinations: |d1 - d2| <= orb */
-  NOC_CONTRAPARALLEL     /* mirrored over the equator: |d1 + d2| <= orb */
+  NOC_PARALLEL,      /* equal declinations: |d1 - d2| <= orb */
+  NOC_CONTRAPARALLEL /* mirrored over the equator: |d1 + d2| <= orb */
 } noc_parallel_kind;
 
 /* Near the equator a pair can satisfy both tests; the closer one wins. *orb_out gets its orb. */
@@ -61,8 +61,8 @@ noc_status noc_special_body_position(noc_ctx *ctx, const noc_time *t, noc_specia
 /* The last new or full Moon before t (the prenatal syzygy). */
 typedef struct noc_syzygy {
   double jd_ut;
-  bool new_moon;      /* false: full Moon */
-  double moon_lon;    /* the Moon's longitude at the syzygy (its degree, by either kind) */
+  bool new_moon;   /* false: full Moon */
+  double moon_lon; /* the Moon's longitude at the syzygy (its degree, by either kind) */
   double sun_lon;
 } noc_syzygy;
 
@@ -72,7 +72,9 @@ noc_status noc_prenatal_syzygy(noc_ctx *ctx, const noc_time *t, const noc_calc_o
 /* ---- Fixed stars (stars.c) ----------------------------------------------------------------- */
 
 enum {
-  NOC_STAR_NAME_MAX = 48, NOC_STAR_DESIG_MAX = 24, NOC_STAR_SEARCH_MAX = NOC_STAR_DESIG_MAX + 2,
+  NOC_STAR_NAME_MAX = 48,
+  NOC_STAR_DESIG_MAX = 24,
+  NOC_STAR_SEARCH_MAX = NOC_STAR_DESIG_MAX + 2,
   NOC_STAR_DEFAULT_COUNT = 16
 };
 
@@ -106,14 +108,21 @@ noc_status noc_stars_brighter(noc_ctx *ctx, double max_mag, char (*names)[NOC_ST
 
 typedef enum noc_rulers { NOC_RULERS_TRADITIONAL = 0, NOC_RULERS_MODERN } noc_rulers;
 typedef enum noc_triplicity {
-  NOC_TRIP_DOROTHEAN = 0, NOC_TRIP_PTOLEMAIC, NOC_TRIP_LILLY
+  NOC_TRIP_DOROTHEAN = 0,
+  NOC_TRIP_PTOLEMAIC,
+  NOC_TRIP_LILLY
 } noc_triplicity;
 typedef enum noc_terms { NOC_TERMS_EGYPTIAN = 0, NOC_TERMS_PTOLEMAIC } noc_terms;
 
 /* The scores of William Lilly's table of essential dignities (Christian Astrology, 1647). */
 enum {
-  NOC_SCORE_RULERSHIP = 5, NOC_SCORE_EXALTATION = 4, NOC_SCORE_TRIPLICITY = 3,
-  NOC_SCORE_TERM = 2, NOC_SCORE_FACE = 1, NOC_SCORE_DETRIMENT = -5, NOC_SCORE_FALL = -4,
+  NOC_SCORE_RULERSHIP = 5,
+  NOC_SCORE_EXALTATION = 4,
+  NOC_SCORE_TRIPLICITY = 3,
+  NOC_SCORE_TERM = 2,
+  NOC_SCORE_FACE = 1,
+  NOC_SCORE_DETRIMENT = -5,
+  NOC_SCORE_FALL = -4,
   NOC_SCORE_PEREGRINE = -5
 };
 
@@ -123,7 +132,7 @@ noc_body noc_exaltation_ruler(int sign);
 /* Degree of exaltation within its sign (Sun 19 Aries, ...), -1 when the planet has none. */
 int noc_exaltation_degree(noc_body planet, int *sign);
 noc_body noc_term_ruler(double lon, noc_terms terms);
-noc_body noc_face_ruler(double lon);   /* Chaldean decans */
+noc_body noc_face_ruler(double lon); /* Chaldean decans */
 /* Triplicity rulers of a sign: day, night and participating (participating is -1 in Lilly's). */
 void noc_triplicity_rulers(int sign, noc_triplicity system, noc_body out[3]);
 
@@ -136,12 +145,12 @@ typedef struct noc_dignity_options {
 typedef struct noc_dignity {
   noc_body planet;
   int sign;
-  int rulership, exaltation, triplicity, term, face;   /* 0 or the positive score */
-  int detriment, fall;                                 /* 0 or the negative score */
-  int peregrine;                                       /* 0 or NOC_SCORE_PEREGRINE */
+  int rulership, exaltation, triplicity, term, face; /* 0 or the positive score */
+  int detriment, fall;                               /* 0 or the negative score */
+  int peregrine;                                     /* 0 or NOC_SCORE_PEREGRINE */
   int total;
   noc_body ruler, exaltation_ruler, term_ruler, face_ruler;
-  noc_body triplicity_rulers[3];                       /* day, night, participating */
+  noc_body triplicity_rulers[3]; /* day, night, participating */
 } noc_dignity;
 
 /* Essential dignity of planet at lon in a day or night chart. */
@@ -153,7 +162,9 @@ void noc_dignity_of(noc_body planet, double lon, bool day, const noc_dignity_opt
 int noc_dignity_points_at(noc_body planet, double lon, bool day, const noc_dignity_options *opt);
 
 typedef enum noc_reception_kind {
-  NOC_RECEPTION_DOMICILE = 0, NOC_RECEPTION_EXALTATION, NOC_RECEPTION_MIXED
+  NOC_RECEPTION_DOMICILE = 0,
+  NOC_RECEPTION_EXALTATION,
+  NOC_RECEPTION_MIXED
 } noc_reception_kind;
 
 /* Mutual reception of a and b at these longitudes: true and *kind when there is one. A mixed
@@ -163,7 +174,7 @@ bool noc_mutual_reception(noc_body a, double lon_a, noc_body b, double lon_b, no
 
 /* ---- Lots / Arabic parts (parts.c) --------------------------------------------------------- */
 
-typedef struct noc_part_def noc_part_def;  /* opaque */
+typedef struct noc_part_def noc_part_def; /* opaque */
 
 int noc_part_count(void);
 const noc_part_def *noc_part_at(int index);
@@ -171,14 +182,14 @@ const noc_part_def *noc_part_at(int index);
 const noc_part_def *noc_part_find(const char *name);
 const char *noc_part_name(const noc_part_def *def);
 const char *noc_part_source(const noc_part_def *def);
-bool noc_part_reverses(const noc_part_def *def);  /* a different formula by night */
+bool noc_part_reverses(const noc_part_def *def);     /* a different formula by night */
 bool noc_part_needs_houses(const noc_part_def *def); /* uses cusps beyond the ASC */
 
 /* What a lot is computed from. Longitudes in the chart's zodiac. */
 typedef struct noc_part_chart {
-  double lon[NOC_BODY_COUNT];  /* bodies Sun..Saturn at least */
+  double lon[NOC_BODY_COUNT]; /* bodies Sun..Saturn at least */
   double asc, mc;
-  double cusps[12];            /* cusps[0] = house 1; used by lots of houses */
+  double cusps[12]; /* cusps[0] = house 1; used by lots of houses */
   bool has_cusps;
   bool day;
 } noc_part_chart;
@@ -187,8 +198,8 @@ enum { NOC_PART_FORMULA_MAX = 112 };
 
 typedef struct noc_part_value {
   double longitude;
-  bool night_formula;                     /* the night formula was used */
-  char formula[NOC_PART_FORMULA_MAX];     /* the one used: "ASC + MOON - SUN" */
+  bool night_formula;                 /* the night formula was used */
+  char formula[NOC_PART_FORMULA_MAX]; /* the one used: "ASC + MOON - SUN" */
   char day_formula[NOC_PART_FORMULA_MAX];
   char night_formula_text[NOC_PART_FORMULA_MAX];
 } noc_part_value;
@@ -198,8 +209,14 @@ void noc_part_calc(const noc_part_def *def, const noc_part_chart *chart, noc_par
 /* ---- Aspect patterns and chart shape (patterns.c) ------------------------------------------ */
 
 typedef enum noc_pattern_type {
-  NOC_PAT_GRAND_TRINE = 0, NOC_PAT_T_SQUARE, NOC_PAT_GRAND_CROSS, NOC_PAT_YOD, NOC_PAT_KITE,
-  NOC_PAT_MYSTIC_RECTANGLE, NOC_PAT_STELLIUM, NOC_PAT_COUNT
+  NOC_PAT_GRAND_TRINE = 0,
+  NOC_PAT_T_SQUARE,
+  NOC_PAT_GRAND_CROSS,
+  NOC_PAT_YOD,
+  NOC_PAT_KITE,
+  NOC_PAT_MYSTIC_RECTANGLE,
+  NOC_PAT_STELLIUM,
+  NOC_PAT_COUNT
 } noc_pattern_type;
 
 const char *noc_pattern_name(noc_pattern_type type);
@@ -208,52 +225,56 @@ enum { NOC_PATTERN_MAX_MEMBERS = NOC_BODY_COUNT };
 
 typedef struct noc_pattern {
   noc_pattern_type type;
-  int members[NOC_PATTERN_MAX_MEMBERS];  /* indices into the points, in a meaningful order */
+  int members[NOC_PATTERN_MAX_MEMBERS]; /* indices into the points, in a meaningful order */
   int count;
-  int apex;                  /* index of the focal point (T-square, yod, kite), else -1 */
-  double max_orb;            /* the widest orb among the pattern's aspects */
-  int sign;                  /* stellium in a sign: 0..11; -1 otherwise */
-  int house;                 /* stellium in a house: 1..; 0 otherwise */
+  int apex;       /* index of the focal point (T-square, yod, kite), else -1 */
+  double max_orb; /* the widest orb among the pattern's aspects */
+  int sign;       /* stellium in a sign: 0..11; -1 otherwise */
+  int house;      /* stellium in a house: 1..; 0 otherwise */
 } noc_pattern;
 
 typedef struct noc_pattern_config {
   double orb[NOC_ASP_COUNT]; /* orbs of the aspects patterns use (others unused) */
   double orb_multiplier;
-  int stellium_min;          /* bodies in one sign or house; default 3 */
+  int stellium_min; /* bodies in one sign or house; default 3 */
 } noc_pattern_config;
 
 void noc_pattern_config_default(noc_pattern_config *cfg);
 
 typedef struct noc_pattern_point {
   noc_body body;
-  int house;                 /* 0 when unknown */
+  int house; /* 0 when unknown */
   double longitude;
 } noc_pattern_point;
 
 /* Patterns among points[0..n) (n <= NOC_BODY_COUNT). A T-square that is part of a grand cross
  * is reported only as the grand cross, a grand trine that is part of a kite also as itself.
  * NOC_ERR_NOMEM when more than cap were found (*count has the total). */
-noc_status noc_patterns_find(const noc_pattern_point *points, int n,
-                             const noc_pattern_config *cfg, noc_pattern *out, int cap,
-                             int *count, noc_error *err);
+noc_status noc_patterns_find(const noc_pattern_point *points, int n, const noc_pattern_config *cfg,
+                             noc_pattern *out, int cap, int *count, noc_error *err);
 
 /* Jones' whole-chart shapes from the empty arcs (gaps) between the points, in this order:
  * BUNDLE all within 120 degrees; BOWL all within 180; BUCKET all but one within 180, that one
  * (the handle) with 60 degrees clear on each side; SEESAW exactly two gaps of 60 or more;
  * LOCOMOTIVE all within 240; SPLAY three or more gaps of 60 or more; SPLASH otherwise. */
 typedef enum noc_jones_shape {
-  NOC_SHAPE_BUNDLE = 0, NOC_SHAPE_BOWL, NOC_SHAPE_BUCKET, NOC_SHAPE_LOCOMOTIVE, NOC_SHAPE_SEESAW,
-  NOC_SHAPE_SPLASH, NOC_SHAPE_SPLAY
+  NOC_SHAPE_BUNDLE = 0,
+  NOC_SHAPE_BOWL,
+  NOC_SHAPE_BUCKET,
+  NOC_SHAPE_LOCOMOTIVE,
+  NOC_SHAPE_SEESAW,
+  NOC_SHAPE_SPLASH,
+  NOC_SHAPE_SPLAY
 } noc_jones_shape;
 
 const char *noc_jones_shape_name(noc_jones_shape shape);
 
 typedef struct noc_shape_info {
   noc_jones_shape shape;
-  double occupied_arc;   /* 360 - the largest empty arc */
+  double occupied_arc; /* 360 - the largest empty arc */
   double largest_gap, second_gap;
-  int handle;            /* bucket: index of the handle point, else -1 */
-  int leading;           /* index of the leading point (first clockwise after the gap), -1 */
+  int handle;  /* bucket: index of the handle point, else -1 */
+  int leading; /* index of the leading point (first clockwise after the gap), -1 */
 } noc_shape_info;
 
 /* Needs n >= 3 points. */

@@ -15,18 +15,18 @@ typedef struct noc_civil {
 } noc_civil;
 
 typedef enum noc_calendar {
-  NOC_CAL_AUTO = 0,  /* Julian before 1582-10-15, Gregorian from then on */
+  NOC_CAL_AUTO = 0, /* Julian before 1582-10-15, Gregorian from then on */
   NOC_CAL_GREGORIAN,
   NOC_CAL_JULIAN
 } noc_calendar;
 
 /* The instant of a calculation in every scale we report. */
 typedef struct noc_time {
-  double jd_ut;         /* UT1 Julian day, as Swiss Ephemeris' *_ut functions take */
-  double jd_tt;         /* Terrestrial Time Julian day */
-  double delta_t_sec;   /* TT - UT1 in seconds */
-  noc_civil utc;        /* the UTC civil time (proleptic Gregorian) */
-  bool julian_input;    /* the request's date was read in the Julian calendar */
+  double jd_ut;       /* UT1 Julian day, as Swiss Ephemeris' *_ut functions take */
+  double jd_tt;       /* Terrestrial Time Julian day */
+  double delta_t_sec; /* TT - UT1 in seconds */
+  noc_civil utc;      /* the UTC civil time (proleptic Gregorian) */
+  bool julian_input;  /* the request's date was read in the Julian calendar */
 } noc_time;
 
 /* Range of dates the installed ephemeris files cover (inclusive years). */

@@ -3,10 +3,10 @@
 #define NOCTURNA_ZODIAC_H
 
 typedef struct noc_dms {
-  int sign;         /* 0 = ARIES .. 11 = PISCES */
-  int degree;       /* 0..29 within the sign */
-  int minute;       /* 0..59 */
-  int second;       /* 0..59, never 60: the split is done on whole arc-seconds */
+  int sign;   /* 0 = ARIES .. 11 = PISCES */
+  int degree; /* 0..29 within the sign */
+  int minute; /* 0..59 */
+  int second; /* 0..59, never 60: the split is done on whole arc-seconds */
 } noc_dms;
 
 /* Normalises to [0, 360). */

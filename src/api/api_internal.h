@@ -10,17 +10,17 @@
 enum { NOC_MAX_WARNINGS = 16, NOC_WARNING_MAX = 256, NOC_MAX_LIST = 64 };
 
 typedef struct noc_warning {
-  const char *code;                 /* static, e.g. "DST_GAP" */
+  const char *code; /* static, e.g. "DST_GAP" */
   char message[NOC_WARNING_MAX];
 } noc_warning;
 
 /* How the local time of the request became UTC, for meta.time.timezone. */
 typedef struct noc_tz_meta {
-  char name[64];                    /* IANA name, or "UTC", or "" for a fixed offset */
+  char name[64]; /* IANA name, or "UTC", or "" for a fixed offset */
   int32_t offset_seconds;
   char abbreviation[16];
   bool is_dst;
-  const char *resolution;           /* "unique", "gap", "fold_earlier", "fold_later", "fixed_offset" */
+  const char *resolution; /* "unique", "gap", "fold_earlier", "fold_later", "fixed_offset" */
 } noc_tz_meta;
 
 typedef struct noc_meta {
@@ -37,14 +37,14 @@ typedef struct noc_meta {
 } noc_meta;
 
 struct noc_api_call {
-  const noc_api_env *env;           /* borrowed */
-  const noc_request *req;           /* borrowed */
-  json_t *body;                     /* owned by noc_api_run; the parsed request object */
-  noc_jw *w;                        /* borrowed; the response being written */
+  const noc_api_env *env; /* borrowed */
+  const noc_request *req; /* borrowed */
+  json_t *body;           /* owned by noc_api_run; the parsed request object */
+  noc_jw *w;              /* borrowed; the response being written */
   noc_meta meta;
   noc_error err;
-  const char *content_type;         /* static; set by a handler that wrote the whole body itself
-                                       (NDJSON): no envelope is added around it. NULL: JSON */
+  const char *content_type; /* static; set by a handler that wrote the whole body itself
+                               (NDJSON): no envelope is added around it. NULL: JSON */
 };
 
 /* Adds a warning to meta.warnings (silently drops past NOC_MAX_WARNINGS: a bound, not a loss
@@ -93,8 +93,8 @@ noc_status noc_in_bodies(noc_api_call *call, json_t *obj, const char *prefix, co
 typedef struct noc_chart_point {
   noc_body body;
   noc_position pos;
-  bool has_speed;                   /* false only for angles without a speed */
-  int house;                        /* 0 when no houses */
+  bool has_speed; /* false only for angles without a speed */
+  int house;      /* 0 when no houses */
 } noc_chart_point;
 
 noc_status noc_chart_houses(noc_api_call *call, const noc_chart_in *in, noc_houses *h);

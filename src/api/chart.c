@@ -7,8 +7,7 @@
 noc_status noc_chart_houses(noc_api_call *call, const noc_chart_in *in, noc_houses *h) {
   noc_status st = noc_houses_calc(call->env->ctx, &in->time, in->latitude, in->longitude,
                                   in->house_system, &in->opt, in->strict_houses, h, &call->err);
-  if (st != NOC_OK)
-    return st;
+  if (st != NOC_OK) return st;
   if (call->meta.house_requested == NULL) {
     call->meta.house_requested = h->requested;
     call->meta.house_used = h->used;
@@ -16,17 +15,23 @@ noc_status noc_chart_houses(noc_api_call *call, const noc_chart_in *in, noc_hous
   if (h->fell_back)
     noc_warn(call, "HOUSE_SYSTEM_FALLBACK",
              "%s houses are undefined at latitude %.4f (inside the polar circle); %s cusps were "
-             "used instead", h->requested->name, in->latitude, h->used->name);
+             "used instead",
+             h->requested->name, in->latitude, h->used->name);
   return NOC_OK;
 }
 
 static double angle_longitude(const noc_houses *h, noc_body b) {
   switch (b) {
-  case NOC_ASC: return h->asc;
-  case NOC_MC: return h->mc;
-  case NOC_DESC: return noc_norm360(h->asc + 180.0);
-  case NOC_IC: return noc_norm360(h->mc + 180.0);
-  default: return h->vertex;
+  case NOC_ASC:
+    return h->asc;
+  case NOC_MC:
+    return h->mc;
+  case NOC_DESC:
+    return noc_norm360(h->asc + 180.0);
+  case NOC_IC:
+    return noc_norm360(h->mc + 180.0);
+  default:
+    return h->vertex;
   }
 }
 
@@ -43,14 +48,12 @@ noc_status noc_chart_points(noc_api_call *call, const noc_chart_in *in, const no
       p->pos.longitude = angle_longitude(h, bodies[i]);
       p->has_speed = false;
     } else {
-      noc_status st = noc_body_position(call->env->ctx, &in->time, bodies[i], &in->opt, &p->pos,
-                                        &call->err);
-      if (st != NOC_OK)
-        return st;
+      noc_status st =
+          noc_body_position(call->env->ctx, &in->time, bodies[i], &in->opt, &p->pos, &call->err);
+      if (st != NOC_OK) return st;
       p->has_speed = true;
     }
-    if (h)
-      p->house = noc_house_of(h, p->pos.longitude);
+    if (h) p->house = noc_house_of(h, p->pos.longitude);
   }
   return NOC_OK;
 }

@@ -8,9 +8,11 @@
 #include "util/tz.h"
 
 const char *const noc_chart_keys[] = {
-    "date", "time", "timezone", "utc_offset", "latitude", "longitude", "altitude", "calendar",
-    "fold", "strict_time", "zodiac", "ayanamsa", "custom_ayanamsa", "center", "position_type",
-    "ephemeris", "house_system", "strict_houses", "julian_day_ut", "julian_day_tt", NULL};
+    "date",      "time",         "timezone",        "utc_offset",    "latitude",
+    "longitude", "altitude",     "calendar",        "fold",          "strict_time",
+    "zodiac",    "ayanamsa",     "custom_ayanamsa", "center",        "position_type",
+    "ephemeris", "house_system", "strict_houses",   "julian_day_ut", "julian_day_tt",
+    NULL};
 
 /* Parses "+05:30", "-0800", "+5", "Z". */
 static bool parse_offset(const char *s, int32_t *out) {
@@ -19,23 +21,18 @@ static bool parse_offset(const char *s, int32_t *out) {
     return true;
   }
   int sign = s[0] == '-' ? -1 : (s[0] == '+' ? 1 : 0);
-  if (sign == 0)
-    return false;
+  if (sign == 0) return false;
   int h = 0, m = 0, digits = 0;
   const char *p = s + 1;
   while (*p >= '0' && *p <= '9' && digits < 2)
     h = h * 10 + (*p++ - '0'), digits++;
-  if (digits == 0)
-    return false;
-  if (*p == ':')
-    p++;
+  if (digits == 0) return false;
+  if (*p == ':') p++;
   if (*p) {
-    if (!(p[0] >= '0' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9') || p[2] != '\0')
-      return false;
+    if (!(p[0] >= '0' && p[0] <= '9' && p[1] >= '0' && p[1] <= '9') || p[2] != '\0') return false;
     m = (p[0] - '0') * 10 + (p[1] - '0');
   }
-  if (h > 18 || m > 59)
-    return false;
+  if (h > 18 || m > 59) return false;
   *out = sign * (h * 3600 + m * 60);
   return true;
 }
@@ -52,8 +49,7 @@ static noc_status read_enum(noc_api_call *call, json_t *obj, const char *prefix,
                             const char *const *names, int *out) {
   const char *s = NULL;
   noc_status st = noc_in_string(call, obj, prefix, key, false, &s);
-  if (st != NOC_OK || s == NULL)
-    return st;
+  if (st != NOC_OK || s == NULL) return st;
   for (int i = 0; names[i]; i++) {
     if (strcasecmp(s, names[i]) == 0) {
       *out = i;
@@ -71,8 +67,8 @@ static noc_status read_enum(noc_api_call *call, json_t *obj, const char *prefix,
 
 /* Local civil seconds (as if UTC) of a Gregorian civil time, whole seconds. */
 static int64_t civil_seconds(const noc_civil *c) {
-  return noc_days_from_civil(c->year, c->month, c->day) * 86400 + c->hour * 3600 +
-         c->minute * 60 + (int64_t)floor(c->second);
+  return noc_days_from_civil(c->year, c->month, c->day) * 86400 + c->hour * 3600 + c->minute * 60 +
+         (int64_t)floor(c->second);
 }
 
 static void civil_from_seconds(int64_t s, double frac, noc_civil *out) {
@@ -91,12 +87,11 @@ static noc_status resolve_zone(noc_api_call *call, json_t *obj, const char *pref
   const char *zone = NULL, *offset = NULL;
   char path[NOC_ERR_FIELD_MAX];
   noc_status st = noc_in_string(call, obj, prefix, "timezone", false, &zone);
-  if (st == NOC_OK)
-    st = noc_in_string(call, obj, prefix, "utc_offset", false, &offset);
-  if (st != NOC_OK)
-    return st;
+  if (st == NOC_OK) st = noc_in_string(call, obj, prefix, "utc_offset", false, &offset);
+  if (st != NOC_OK) return st;
   if (zone && offset)
-    return noc_fail(&call->err, NOC_ERR_VALIDATION, noc_in_path(path, sizeof path, prefix, "utc_offset"),
+    return noc_fail(&call->err, NOC_ERR_VALIDATION,
+                    noc_in_path(path, sizeof path, prefix, "utc_offset"),
                     "give either timezone or utc_offset, not both");
   bool leap = local->second >= 60.0; /* a leap second keeps its label through the offset */
   double frac = local->second - floor(local->second);
@@ -105,7 +100,8 @@ static noc_status resolve_zone(noc_api_call *call, json_t *obj, const char *pref
   memset(tzm, 0, sizeof *tzm);
   if (offset) {
     if (!parse_offset(offset, &off))
-      return noc_fail(&call->err, NOC_ERR_VALIDATION, noc_in_path(path, sizeof path, prefix, "utc_offset"),
+      return noc_fail(&call->err, NOC_ERR_VALIDATION,
+                      noc_in_path(path, sizeof path, prefix, "utc_offset"),
                       "expected an offset like +05:30 or -08:00 (at most 18 hours)");
     format_offset(off, tzm->abbreviation, sizeof tzm->abbreviation);
     tzm->resolution = "fixed_offset";
@@ -118,8 +114,9 @@ static noc_status resolve_zone(noc_api_call *call, json_t *obj, const char *pref
     noc_error_clear(&tzerr);
     const noc_tz *tz = noc_tzdb_get(call->env->tzdb, zone, &tzerr);
     if (tz == NULL)
-      return noc_fail(&call->err, NOC_ERR_VALIDATION, noc_in_path(path, sizeof path, prefix, "timezone"),
-                      "%s", tzerr.message[0] ? tzerr.message : "unknown time zone");
+      return noc_fail(&call->err, NOC_ERR_VALIDATION,
+                      noc_in_path(path, sizeof path, prefix, "timezone"), "%s",
+                      tzerr.message[0] ? tzerr.message : "unknown time zone");
     snprintf(tzm->name, sizeof tzm->name, "%s", noc_tz_name(tz));
     noc_tz_local r;
     noc_tz_local_to_utc(tz, lsec, &r);
@@ -135,9 +132,11 @@ static noc_status resolve_zone(noc_api_call *call, json_t *obj, const char *pref
       tzm->resolution = "unique";
     } else if (r.count == 2) {
       if (strict)
-        return noc_fail(&call->err, NOC_ERR_VALIDATION, noc_in_path(path, sizeof path, prefix, "time"),
+        return noc_fail(&call->err, NOC_ERR_VALIDATION,
+                        noc_in_path(path, sizeof path, prefix, "time"),
                         "this local time happens twice in %s (%s and %s); set \"fold\" or drop "
-                        "strict_time", tzm->name, r.info[0].abbr, r.info[1].abbr);
+                        "strict_time",
+                        tzm->name, r.info[0].abbr, r.info[1].abbr);
       info = &r.info[fold_later];
       tzm->resolution = fold_later ? "fold_later" : "fold_earlier";
       noc_warn(call, "AMBIGUOUS_LOCAL_TIME",
@@ -146,9 +145,11 @@ static noc_status resolve_zone(noc_api_call *call, json_t *obj, const char *pref
                fold_later ? "later" : "earlier", info->abbr);
     } else {
       if (strict)
-        return noc_fail(&call->err, NOC_ERR_VALIDATION, noc_in_path(path, sizeof path, prefix, "time"),
+        return noc_fail(&call->err, NOC_ERR_VALIDATION,
+                        noc_in_path(path, sizeof path, prefix, "time"),
                         "this local time does not exist in %s (skipped by a clock change from %s "
-                        "to %s)", tzm->name, r.before.abbr, r.after.abbr);
+                        "to %s)",
+                        tzm->name, r.before.abbr, r.after.abbr);
       info = &r.before;
       tzm->resolution = "gap";
       noc_warn(call, "NONEXISTENT_LOCAL_TIME",
@@ -163,8 +164,7 @@ static noc_status resolve_zone(noc_api_call *call, json_t *obj, const char *pref
   }
   tzm->offset_seconds = off;
   civil_from_seconds(lsec - off, frac, utc);
-  if (leap)
-    utc->second += 1.0; /* back to :60 of the UTC minute */
+  if (leap) utc->second += 1.0; /* back to :60 of the UTC minute */
   return NOC_OK;
 }
 
@@ -180,12 +180,12 @@ static noc_status read_julian_day(noc_api_call *call, json_t *obj, const char *p
   if (st == NOC_OK && !has_ut)
     st = noc_in_number(call, obj, prefix, "julian_day_tt", false, lo, hi, &jd, &has_tt);
   *used = has_ut || has_tt;
-  if (st != NOC_OK || !*used)
-    return st;
+  if (st != NOC_OK || !*used) return st;
   if (json_object_get(obj, "date") || json_object_get(obj, "time"))
-    return noc_fail(&call->err, NOC_ERR_VALIDATION,
-                    noc_in_path(path, sizeof path, prefix, has_ut ? "julian_day_ut" : "julian_day_tt"),
-                    "give either a Julian day or date and time, not both");
+    return noc_fail(
+        &call->err, NOC_ERR_VALIDATION,
+        noc_in_path(path, sizeof path, prefix, has_ut ? "julian_day_ut" : "julian_day_tt"),
+        "give either a Julian day or date and time, not both");
   st = has_ut ? noc_time_from_jd_ut(call->env->ctx, jd, &out->time, &call->err)
               : noc_time_from_jd_tt(call->env->ctx, jd, &out->time, &call->err);
   snprintf(out->tz.name, sizeof out->tz.name, "UTC");
@@ -194,11 +194,11 @@ static noc_status read_julian_day(noc_api_call *call, json_t *obj, const char *p
   return st;
 }
 
-static noc_status read_time(noc_api_call *call, json_t *obj, const char *prefix, noc_chart_in *out) {
+static noc_status read_time(noc_api_call *call, json_t *obj, const char *prefix,
+                            noc_chart_in *out) {
   bool by_jd = false;
   noc_status jst = read_julian_day(call, obj, prefix, out, &by_jd);
-  if (jst != NOC_OK || by_jd)
-    return jst;
+  if (jst != NOC_OK || by_jd) return jst;
   static const char *const calendars[] = {"auto", "gregorian", "julian", NULL};
   int cal = 0;
   const char *date = NULL, *clock = NULL;
@@ -215,10 +215,9 @@ static noc_status read_time(noc_api_call *call, json_t *obj, const char *prefix,
                             noc_in_path(path, sizeof path, prefix, "time"))) != NOC_OK)
     return st;
   bool julian = noc_calendar_is_julian((noc_calendar)cal, local.year, local.month, local.day);
-  noc_civil greg, utc;
+  noc_civil greg, utc = {0};
   noc_to_gregorian(&local, julian, &greg);
-  if ((st = resolve_zone(call, obj, prefix, &greg, &utc, &out->tz)) != NOC_OK)
-    return st;
+  if ((st = resolve_zone(call, obj, prefix, &greg, &utc, &out->tz)) != NOC_OK) return st;
   if (utc.year < NOC_YEAR_MIN || utc.year > NOC_YEAR_MAX)
     return noc_fail(&call->err, NOC_ERR_RANGE, noc_in_path(path, sizeof path, prefix, "date"),
                     "the instant falls outside the ephemeris range (years %d..%d)", NOC_YEAR_MIN,
@@ -238,11 +237,11 @@ static noc_status read_ayanamsa(noc_api_call *call, json_t *obj, const char *pre
   char path[NOC_ERR_FIELD_MAX];
   const char *name = NULL;
   noc_status st = noc_in_string(call, obj, prefix, "ayanamsa", false, &name);
-  if (st != NOC_OK)
-    return st;
+  if (st != NOC_OK) return st;
   if (name && !noc_ayanamsa_from_name(name, &opt->ayanamsa))
-    return noc_fail(&call->err, NOC_ERR_VALIDATION, noc_in_path(path, sizeof path, prefix, "ayanamsa"),
-                    "unknown ayanamsa '%.40s' (e.g. LAHIRI, FAGAN_BRADLEY, RAMAN, KRISHNAMURTI)", name);
+    return noc_fail(
+        &call->err, NOC_ERR_VALIDATION, noc_in_path(path, sizeof path, prefix, "ayanamsa"),
+        "unknown ayanamsa '%.40s' (e.g. LAHIRI, FAGAN_BRADLEY, RAMAN, KRISHNAMURTI)", name);
   json_t *custom = json_object_get(obj, "custom_ayanamsa");
   if (custom && !json_is_null(custom)) {
     noc_in_path(path, sizeof path, prefix, "custom_ayanamsa");
@@ -256,11 +255,13 @@ static noc_status read_ayanamsa(noc_api_call *call, json_t *obj, const char *pre
       return st;
     opt->ayanamsa = NOC_AYANAMSA_USER;
   } else if (opt->ayanamsa == NOC_AYANAMSA_USER) {
-    return noc_fail(&call->err, NOC_ERR_VALIDATION, noc_in_path(path, sizeof path, prefix, "custom_ayanamsa"),
+    return noc_fail(&call->err, NOC_ERR_VALIDATION,
+                    noc_in_path(path, sizeof path, prefix, "custom_ayanamsa"),
                     "ayanamsa USER needs custom_ayanamsa {\"epoch_jd_tt\", \"value\"}");
   }
   if (opt->zodiac != NOC_SIDEREAL && (name || custom))
-    noc_warn(call, "AYANAMSA_IGNORED", "an ayanamsa was given but zodiac is tropical; it was ignored");
+    noc_warn(call, "AYANAMSA_IGNORED",
+             "an ayanamsa was given but zodiac is tropical; it was ignored");
   return NOC_OK;
 }
 
@@ -283,10 +284,10 @@ static noc_status read_options(noc_api_call *call, json_t *obj, const char *pref
   opt->center = (noc_center)center;
   opt->true_positions = kind == 1;
   opt->ephemeris = (noc_ephemeris)ephe;
-  if ((st = read_ayanamsa(call, obj, prefix, opt)) != NOC_OK)
-    return st;
+  if ((st = read_ayanamsa(call, obj, prefix, opt)) != NOC_OK) return st;
   if (opt->center == NOC_TOPOCENTRIC && !out->has_location)
-    return noc_fail(&call->err, NOC_ERR_VALIDATION, noc_in_path(path, sizeof path, prefix, "center"),
+    return noc_fail(&call->err, NOC_ERR_VALIDATION,
+                    noc_in_path(path, sizeof path, prefix, "center"),
                     "topocentric positions need latitude and longitude");
   opt->latitude = out->latitude;
   opt->longitude = out->longitude;
@@ -301,7 +302,8 @@ static noc_status read_options(noc_api_call *call, json_t *obj, const char *pref
     return st;
   out->house_system = noc_house_system_find(hs ? hs : "PLACIDUS");
   if (out->house_system == NULL)
-    return noc_fail(&call->err, NOC_ERR_VALIDATION, noc_in_path(path, sizeof path, prefix, "house_system"),
+    return noc_fail(&call->err, NOC_ERR_VALIDATION,
+                    noc_in_path(path, sizeof path, prefix, "house_system"),
                     "unknown house system '%.40s' (a name like PLACIDUS or a letter like P)", hs);
   return NOC_OK;
 }

@@ -13,8 +13,8 @@ static void write_timestamp(noc_jw *w, int64_t now_ms) {
     noc_jw_null(w);
     return;
   }
-  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(now_ms % 1000));
+  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(now_ms % 1000));
   noc_jw_str(w, buf);
 }
 
@@ -33,8 +33,7 @@ static void write_time_meta(noc_jw *w, const noc_meta *m) {
   char utc[48];
   noc_jw_key(w, "time");
   noc_jw_obj(w);
-  if (noc_format_utc(&m->time.utc, 3, utc, sizeof utc) > 0)
-    noc_jw_kstr(w, "utc", utc);
+  if (noc_format_utc(&m->time.utc, 3, utc, sizeof utc) > 0) noc_jw_kstr(w, "utc", utc);
   noc_jw_knum(w, "julian_day_ut", m->time.jd_ut, 10);
   noc_jw_knum(w, "julian_day_tt", m->time.jd_tt, 10);
   noc_jw_knum(w, "delta_t_seconds", m->time.delta_t_sec, 3);
@@ -91,13 +90,11 @@ static void write_meta(noc_jw *w, const noc_api_call *call) {
   noc_jw_kstr(w, "swiss_ephemeris", noc_swe_version(call->env->ctx));
   noc_jw_obj_end(w);
   if (m->has_settings)
-    noc_jw_kstr(w, "ephemeris", m->opt.ephemeris == NOC_EPHE_MOSHIER
-                                    ? "Moshier (analytical)"
-                                    : "Swiss Ephemeris files (JPL DE431-based)");
-  if (m->has_time)
-    write_time_meta(w, m);
-  if (m->has_settings)
-    write_settings(w, m);
+    noc_jw_kstr(w, "ephemeris",
+                m->opt.ephemeris == NOC_EPHE_MOSHIER ? "Moshier (analytical)"
+                                                     : "Swiss Ephemeris files (JPL DE431-based)");
+  if (m->has_time) write_time_meta(w, m);
+  if (m->has_settings) write_settings(w, m);
   noc_jw_key(w, "warnings");
   noc_jw_arr(w);
   for (int i = 0; i < m->warning_count; i++) {
@@ -114,10 +111,14 @@ static int status_http(noc_status st) {
   switch (st) {
   case NOC_ERR_VALIDATION:
   case NOC_ERR_RANGE:
-  case NOC_ERR_JSON: return 400;
-  case NOC_ERR_NOT_FOUND: return 404;
-  case NOC_ERR_EPHEMERIS: return 503;
-  default: return 500;
+  case NOC_ERR_JSON:
+    return 400;
+  case NOC_ERR_NOT_FOUND:
+    return 404;
+  case NOC_ERR_EPHEMERIS:
+    return 503;
+  default:
+    return 500;
   }
 }
 
@@ -194,8 +195,7 @@ void noc_api_run(const noc_api_env *env, const noc_endpoint *ep, const noc_reque
   noc_jw_kbool(&w, "success", true);
   noc_jw_key(&w, "data");
   noc_status st = parse_body(&call);
-  if (st == NOC_OK)
-    st = (noc_status)ep->handler(&call);
+  if (st == NOC_OK) st = (noc_status)ep->handler(&call);
   if (st == NOC_OK && !noc_jw_ok(&w))
     st = noc_fail(&call.err, NOC_ERR_NOMEM, "", "the response exceeds the size limit");
   json_decref(call.body);

@@ -5,13 +5,14 @@
 #include "api/api_internal.h"
 
 /* The older service's default set. */
-static const noc_body default_bodies[] = {NOC_SUN,     NOC_MOON,   NOC_MERCURY,   NOC_VENUS,
-                                          NOC_MARS,    NOC_JUPITER, NOC_SATURN,   NOC_URANUS,
-                                          NOC_NEPTUNE, NOC_PLUTO,  NOC_MEAN_NODE, NOC_MEAN_LILITH};
+static const noc_body default_bodies[] = {NOC_SUN,     NOC_MOON,    NOC_MERCURY,   NOC_VENUS,
+                                          NOC_MARS,    NOC_JUPITER, NOC_SATURN,    NOC_URANUS,
+                                          NOC_NEPTUNE, NOC_PLUTO,   NOC_MEAN_NODE, NOC_MEAN_LILITH};
 enum { DEFAULT_BODY_COUNT = sizeof default_bodies / sizeof default_bodies[0] };
 
-static const char *const aspect_keys[] = {"planets", "aspects", "orb_multiplier", "orbs",
-                                          "body_orbs", "exact_window_days", "exact_times", NULL};
+static const char *const aspect_keys[] = {"planets",     "aspects",   "orb_multiplier",
+                                          "orbs",        "body_orbs", "exact_window_days",
+                                          "exact_times", NULL};
 
 /* Unknown-field warnings over the chart keys plus the endpoint's own. */
 static void warn_unknown(noc_api_call *call, const char *const *own) {
@@ -27,8 +28,7 @@ static void warn_unknown(noc_api_call *call, const char *const *own) {
 
 static noc_status read_orb_map(noc_api_call *call, const char *key, bool bodies, double *out) {
   json_t *map = json_object_get(call->body, key);
-  if (map == NULL || json_is_null(map))
-    return NOC_OK;
+  if (map == NULL || json_is_null(map)) return NOC_OK;
   if (!json_is_object(map) || json_object_size(map) > NOC_MAX_LIST)
     return noc_fail(&call->err, NOC_ERR_VALIDATION, key, "must be an object of name: degrees");
   const char *name;
@@ -45,8 +45,7 @@ static noc_status read_orb_map(noc_api_call *call, const char *key, bool bodies,
     index = bodies ? (int)b : (int)t;
     double deg;
     noc_status st = noc_in_number(call, map, key, name, true, 0, 30, &deg, NULL);
-    if (st != NOC_OK)
-      return st;
+    if (st != NOC_OK) return st;
     out[index] = deg;
   }
   return NOC_OK;
@@ -59,8 +58,7 @@ static noc_status read_aspect_config(noc_api_call *call, bool exact_default, noc
   noc_aspect_config_default(cfg);
   *exact = exact_default;
   noc_status est = noc_in_bool(call, call->body, "", "exact_times", exact);
-  if (est != NOC_OK)
-    return est;
+  if (est != NOC_OK) return est;
   json_t *list = json_object_get(call->body, "aspects");
   if (list && !json_is_null(list)) {
     if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > NOC_ASP_COUNT)
@@ -90,8 +88,7 @@ static noc_status read_aspect_config(noc_api_call *call, bool exact_default, noc
       (st = read_orb_map(call, "orbs", false, cfg->orb)) != NOC_OK ||
       (st = read_orb_map(call, "body_orbs", true, cfg->body_orb)) != NOC_OK)
     return st;
-  if (!*exact)
-    cfg->exact_window_days = 0;
+  if (!*exact) cfg->exact_window_days = 0;
   return NOC_OK;
 }
 
@@ -110,21 +107,18 @@ static noc_status compute_chart(noc_api_call *call, chart_work *cw) {
   if (st == NOC_OK)
     st = noc_in_bodies(call, call->body, "", "planets", default_bodies, DEFAULT_BODY_COUNT,
                        cw->bodies, &cw->count);
-  if (st != NOC_OK)
-    return st;
+  if (st != NOC_OK) return st;
   cw->has_houses = cw->in.has_location;
-  if (cw->has_houses && (st = noc_chart_houses(call, &cw->in, &cw->houses)) != NOC_OK)
-    return st;
-  return noc_chart_points(call, &cw->in, cw->has_houses ? &cw->houses : NULL, cw->bodies,
-                          cw->count, cw->points);
+  if (cw->has_houses && (st = noc_chart_houses(call, &cw->in, &cw->houses)) != NOC_OK) return st;
+  return noc_chart_points(call, &cw->in, cw->has_houses ? &cw->houses : NULL, cw->bodies, cw->count,
+                          cw->points);
 }
 
 static noc_status compute_aspects(noc_api_call *call, chart_work *cw, bool exact_default,
                                   noc_aspect *out, int *n, bool *exact) {
   noc_aspect_config cfg;
   noc_status st = read_aspect_config(call, exact_default, &cfg, exact);
-  if (st != NOC_OK)
-    return st;
+  if (st != NOC_OK) return st;
   noc_aspect_point ap[NOC_BODY_COUNT];
   for (int i = 0; i < cw->count; i++) {
     ap[i].body = cw->points[i].body;
@@ -158,12 +152,10 @@ static int ep_houses(noc_api_call *call) {
   noc_chart_in in;
   noc_houses h;
   noc_status st = noc_in_chart(call, call->body, "", &in);
-  if (st != NOC_OK)
-    return st;
+  if (st != NOC_OK) return st;
   if (!in.has_location)
     return noc_fail(&call->err, NOC_ERR_VALIDATION, "latitude", "is required for houses");
-  if ((st = noc_chart_houses(call, &in, &h)) != NOC_OK)
-    return st;
+  if ((st = noc_chart_houses(call, &in, &h)) != NOC_OK) return st;
   warn_unknown(call, own);
   noc_jw *w = call->w;
   noc_jw_obj(w);
@@ -183,10 +175,8 @@ static int ep_aspects(noc_api_call *call) {
   int n = 0;
   bool exact;
   noc_status st = compute_chart(call, &cw);
-  if (st == NOC_OK)
-    st = compute_aspects(call, &cw, true, asp, &n, &exact);
-  if (st != NOC_OK)
-    return st;
+  if (st == NOC_OK) st = compute_aspects(call, &cw, true, asp, &n, &exact);
+  if (st != NOC_OK) return st;
   warn_unknown(call, aspect_keys);
   noc_jw_obj(call->w);
   noc_jw_key(call->w, "aspects");
@@ -196,9 +186,10 @@ static int ep_aspects(noc_api_call *call) {
 }
 
 static int ep_natal_chart(noc_api_call *call) {
-  static const char *const own[] = {"planets", "aspects", "orb_multiplier", "orbs", "body_orbs",
-                                    "exact_window_days", "exact_times", "include_speed",
-                                    "include_retrograde", NULL};
+  static const char *const own[] = {"planets",     "aspects",       "orb_multiplier",
+                                    "orbs",        "body_orbs",     "exact_window_days",
+                                    "exact_times", "include_speed", "include_retrograde",
+                                    NULL};
   chart_work cw;
   noc_aspect asp[NOC_BODY_COUNT * (NOC_BODY_COUNT - 1) / 2];
   int n = 0;
@@ -210,8 +201,7 @@ static int ep_natal_chart(noc_api_call *call) {
     return st;
   if (!cw.has_houses)
     return noc_fail(&call->err, NOC_ERR_VALIDATION, "latitude", "is required for a natal chart");
-  if ((st = compute_aspects(call, &cw, false, asp, &n, &exact)) != NOC_OK)
-    return st;
+  if ((st = compute_aspects(call, &cw, false, asp, &n, &exact)) != NOC_OK) return st;
   warn_unknown(call, own);
   noc_jw *w = call->w;
   noc_jw_obj(w);

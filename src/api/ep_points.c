@@ -112,8 +112,7 @@ static noc_status special_nodes(noc_api_call *call, const noc_pchart *pc, const 
 /* Swiss Ephemeris limits some variants to a span of years (the interpolated apsides to about
  * 3000 BCE..3000 CE): outside it the point is left out with a warning, not the request. */
 static noc_status optional(noc_api_call *call, special_set *s, noc_status st) {
-  if (st != NOC_ERR_RANGE)
-    return st;
+  if (st != NOC_ERR_RANGE) return st;
   s->n--;
   noc_warn(call, "POINT_UNAVAILABLE", "%s was left out: %s", s->p[s->n].key, call->err.message);
   noc_error_clear(&call->err);
@@ -124,27 +123,29 @@ static noc_status special_liliths(noc_api_call *call, const noc_pchart *pc, spec
   noc_status st;
   if ((st = add_body(call, pc, s, "lilith_mean", "mean", NOC_MEAN_LILITH)) != NOC_OK ||
       (st = add_body(call, pc, s, "lilith_true", "osculating", NOC_OSCU_LILITH)) != NOC_OK ||
-      (st = optional(call, s, add_body(call, pc, s, "lilith_interpolated", "interpolated",
-                                       NOC_INTP_LILITH))) != NOC_OK ||
+      (st = optional(call, s,
+                     add_body(call, pc, s, "lilith_interpolated", "interpolated",
+                              NOC_INTP_LILITH))) != NOC_OK ||
       (st = add_special(call, pc, s, "priapus_mean", "mean_perigee", NOC_SP_MEAN_PERIGEE)) !=
           NOC_OK ||
-      (st = optional(call, s, add_special(call, pc, s, "priapus_interpolated",
-                                          "interpolated_perigee", NOC_SP_INTP_PERIGEE))) != NOC_OK)
+      (st = optional(call, s,
+                     add_special(call, pc, s, "priapus_interpolated", "interpolated_perigee",
+                                 NOC_SP_INTP_PERIGEE))) != NOC_OK)
     return st;
-  return optional(call, s, add_special(call, pc, s, "lilith_waldemath", "hypothetical_waldemath",
-                                       NOC_SP_WALDEMATH));
+  return optional(
+      call, s,
+      add_special(call, pc, s, "lilith_waldemath", "hypothetical_waldemath", NOC_SP_WALDEMATH));
 }
 
 static noc_status special_fortune(noc_api_call *call, const noc_pchart *pc, special_set *s,
                                   double *sun_out, double *moon_out) {
   double sun, moon;
-  noc_status st = noc_body_longitude(call->env->ctx, pc->in.time.jd_ut, NOC_SUN, &pc->in.opt,
-                                     &sun, NULL, &call->err);
+  noc_status st = noc_body_longitude(call->env->ctx, pc->in.time.jd_ut, NOC_SUN, &pc->in.opt, &sun,
+                                     NULL, &call->err);
   if (st == NOC_OK)
     st = noc_body_longitude(call->env->ctx, pc->in.time.jd_ut, NOC_MOON, &pc->in.opt, &moon, NULL,
                             &call->err);
-  if (st != NOC_OK)
-    return st;
+  if (st != NOC_OK) return st;
   double lon = pc->day ? pc->houses.asc + moon - sun : pc->houses.asc + sun - moon;
   add_ecliptic(pc, s, "part_of_fortune", pc->day ? "day_formula" : "night_formula", lon);
   *sun_out = sun;
@@ -166,14 +167,14 @@ static void write_special(noc_api_call *call, const noc_pchart *pc, const specia
   noc_jw_knum(w, "right_ascension", p->pos.right_ascension, 7);
   noc_jw_knum(w, "declination", p->pos.declination, 7);
   noc_jw_kstr(w, "type", p->type);
-  if (pc->has_houses)
-    noc_jw_kint(w, "house", noc_house_of(&pc->houses, p->pos.longitude));
+  if (pc->has_houses) noc_jw_kint(w, "house", noc_house_of(&pc->houses, p->pos.longitude));
 }
 
 static int special_points(noc_api_call *call, bool flat) {
-  static const char *const own[] = {"include_nodes", "include_lilith", "include_selena",
-                                    "use_true_node", "time_range_minutes", "include_vertex",
-                                    "include_east_point", "include_part_of_fortune", NULL};
+  static const char *const own[] = {
+      "include_nodes",      "include_lilith",          "include_selena",
+      "use_true_node",      "time_range_minutes",      "include_vertex",
+      "include_east_point", "include_part_of_fortune", NULL};
   static const noc_pchart_spec spec = {NULL, 0, false, false, NULL, true};
   noc_pchart pc;
   special_opts o;
@@ -183,12 +184,10 @@ static int special_points(noc_api_call *call, bool flat) {
       (st = read_special_opts(call, &o)) != NOC_OK ||
       (st = noc_pchart_compute(call, &pc, &spec)) != NOC_OK)
     return st;
-  if (o.nodes && (st = special_nodes(call, &pc, &o, &s)) != NOC_OK)
-    return st;
-  if (o.lilith && (st = special_liliths(call, &pc, &s)) != NOC_OK)
-    return st;
-  if (o.selena && (st = add_special(call, &pc, &s, "selena", "white_moon", NOC_SP_WHITE_MOON)) !=
-                     NOC_OK)
+  if (o.nodes && (st = special_nodes(call, &pc, &o, &s)) != NOC_OK) return st;
+  if (o.lilith && (st = special_liliths(call, &pc, &s)) != NOC_OK) return st;
+  if (o.selena &&
+      (st = add_special(call, &pc, &s, "selena", "white_moon", NOC_SP_WHITE_MOON)) != NOC_OK)
     return st;
   double sun = 0, moon = 0;
   if (pc.has_houses) {
@@ -198,8 +197,7 @@ static int special_points(noc_api_call *call, bool flat) {
     }
     if (o.east_point)
       add_ecliptic(&pc, &s, "east_point", "equatorial_ascendant", pc.houses.equatorial_asc);
-    if (o.fortune && (st = special_fortune(call, &pc, &s, &sun, &moon)) != NOC_OK)
-      return st;
+    if (o.fortune && (st = special_fortune(call, &pc, &s, &sun, &moon)) != NOC_OK) return st;
   } else if (o.vertex || o.east_point || o.fortune) {
     noc_warn(call, "LOCATION_NEEDED",
              "vertex, antivertex, east_point and part_of_fortune need latitude and longitude; "
@@ -219,7 +217,9 @@ static int special_points(noc_api_call *call, bool flat) {
   return NOC_OK;
 }
 
-static int ep_special_points(noc_api_call *call) { return special_points(call, false); }
+static int ep_special_points(noc_api_call *call) {
+  return special_points(call, false);
+}
 
 /* ---- harmonics ----------------------------------------------------------------------------- */
 
@@ -251,8 +251,8 @@ static noc_status read_harmonics(noc_api_call *call, int *h, int *n) {
     snprintf(ipath, sizeof ipath, "%s[%d]", path, i);
     json_int_t v = json_is_integer(item) ? json_integer_value(item) : 0;
     if (v < 1 || v > HARMONIC_MAX)
-      return noc_fail(&call->err, NOC_ERR_VALIDATION, ipath,
-                      "must be a whole number from 1 to %d", HARMONIC_MAX);
+      return noc_fail(&call->err, NOC_ERR_VALIDATION, ipath, "must be a whole number from 1 to %d",
+                      HARMONIC_MAX);
     for (int k = 0; k < i; k++)
       if (h[k] == (int)v)
         return noc_fail(&call->err, NOC_ERR_VALIDATION, ipath, "harmonic %d is listed twice",
@@ -279,8 +279,14 @@ static void harmonic_houses(const noc_houses *src, int h, noc_houses *dst) {
   *dst = *src;
   for (int i = 0; i < dst->cusp_count; i++)
     dst->cusps[i] = noc_harmonic_longitude(src->cusps[i], h);
-  double *v[] = {&dst->asc, &dst->mc, &dst->armc, &dst->vertex, &dst->equatorial_asc,
-                 &dst->co_asc_koch, &dst->co_asc_munkasey, &dst->polar_asc};
+  double *v[] = {&dst->asc,
+                 &dst->mc,
+                 &dst->armc,
+                 &dst->vertex,
+                 &dst->equatorial_asc,
+                 &dst->co_asc_koch,
+                 &dst->co_asc_munkasey,
+                 &dst->polar_asc};
   for (size_t i = 0; i < sizeof v / sizeof v[0]; i++)
     *v[i] = noc_harmonic_longitude(*v[i], h);
 }
@@ -298,8 +304,7 @@ static noc_status write_harmonic(noc_api_call *call, const noc_pchart *pc, int h
   int n = 0;
   noc_status st = noc_aspects_find(NULL, NULL, NULL, ap, pc->count, cfg, asp,
                                    (int)(sizeof asp / sizeof asp[0]), &n, &call->err);
-  if (st != NOC_OK)
-    return st;
+  if (st != NOC_OK) return st;
   noc_jw *w = call->w;
   noc_jw_obj(w);
   noc_jw_kint(w, "harmonic", h);
@@ -338,15 +343,18 @@ static int harmonics(noc_api_call *call, bool flat) {
   noc_jw_key(w, "harmonics");
   noc_jw_arr(w);
   for (int i = 0; i < nh; i++)
-    if ((st = write_harmonic(call, &pc, h[i], &cfg)) != NOC_OK)
-      return st;
+    if ((st = write_harmonic(call, &pc, h[i], &cfg)) != NOC_OK) return st;
   noc_jw_arr_end(w);
   noc_jw_obj_end(w);
   return NOC_OK;
 }
 
-static int ep_harmonics(noc_api_call *call) { return harmonics(call, false); }
-static int ep_harmonics_flat(noc_api_call *call) { return harmonics(call, true); }
+static int ep_harmonics(noc_api_call *call) {
+  return harmonics(call, false);
+}
+static int ep_harmonics_flat(noc_api_call *call) {
+  return harmonics(call, true);
+}
 
 /* ---- antiscia ------------------------------------------------------------------------------ */
 
@@ -373,8 +381,7 @@ static void write_mirror_contacts(noc_api_call *call, const noc_pchart *pc, bool
       double d[2] = {fabs(noc_angle_diff(noc_antiscion(li), lj)),
                      fabs(noc_angle_diff(noc_contra_antiscion(li), lj))};
       for (int k = 0; k < (contra ? 2 : 1); k++) {
-        if (d[k] > orb)
-          continue;
+        if (d[k] > orb) continue;
         noc_jw_obj(w);
         noc_jw_kstr(w, "planet1", noc_body_name(pc->points[i].body));
         noc_jw_kstr(w, "planet2", noc_body_name(pc->points[j].body));
@@ -409,8 +416,7 @@ static int antiscia(noc_api_call *call, bool flat) {
     noc_jw_obj(w);
     noc_pout_lon(w, p->pos.longitude);
     write_mirror(w, "antiscion", noc_antiscion(p->pos.longitude), p);
-    if (contra)
-      write_mirror(w, "contra_antiscion", noc_contra_antiscion(p->pos.longitude), p);
+    if (contra) write_mirror(w, "contra_antiscion", noc_contra_antiscion(p->pos.longitude), p);
     noc_jw_obj_end(w);
   }
   noc_jw_obj_end(w);
@@ -420,8 +426,12 @@ static int antiscia(noc_api_call *call, bool flat) {
   return NOC_OK;
 }
 
-static int ep_antiscia(noc_api_call *call) { return antiscia(call, false); }
-static int ep_antiscia_flat(noc_api_call *call) { return antiscia(call, true); }
+static int ep_antiscia(noc_api_call *call) {
+  return antiscia(call, false);
+}
+static int ep_antiscia_flat(noc_api_call *call) {
+  return antiscia(call, true);
+}
 
 /* ---- declinations -------------------------------------------------------------------------- */
 
@@ -458,8 +468,7 @@ static void write_parallels(noc_api_call *call, const noc_pchart *pc, double orb
       double o;
       noc_parallel_kind k = noc_parallel_of(noc_pchart_declination(pc, &pc->points[i]),
                                             noc_pchart_declination(pc, &pc->points[j]), orb, &o);
-      if (k == NOC_PARALLEL_NONE)
-        continue;
+      if (k == NOC_PARALLEL_NONE) continue;
       noc_jw_obj(w);
       noc_jw_kstr(w, "planet1", noc_body_name(pc->points[i].body));
       noc_jw_kstr(w, "planet2", noc_body_name(pc->points[j].body));
@@ -495,8 +504,12 @@ static int declinations(noc_api_call *call, bool flat) {
   return NOC_OK;
 }
 
-static int ep_declinations(noc_api_call *call) { return declinations(call, false); }
-static int ep_declinations_flat(noc_api_call *call) { return declinations(call, true); }
+static int ep_declinations(noc_api_call *call) {
+  return declinations(call, false);
+}
+static int ep_declinations_flat(noc_api_call *call) {
+  return declinations(call, true);
+}
 
 /* ---- midpoints ----------------------------------------------------------------------------- */
 
@@ -513,11 +526,9 @@ static noc_status read_dial(noc_api_call *call, bool *use) {
   noc_popt(call, "aspects", &obj, &prefix);
   for (int k = 0; k < DIAL_COUNT; k++)
     use[k] = true;
-  if (obj == NULL)
-    return NOC_OK;
+  if (obj == NULL) return NOC_OK;
   noc_status st = noc_popt_aspects(call, enabled);
-  if (st != NOC_OK)
-    return st;
+  if (st != NOC_OK) return st;
   for (int t = 0; t < NOC_ASP_COUNT; t++) {
     bool on_dial = false;
     for (int k = 0; k < DIAL_COUNT; k++) {
@@ -528,9 +539,11 @@ static noc_status read_dial(noc_api_call *call, bool *use) {
     }
     if (enabled[t] && !on_dial) {
       char path[NOC_ERR_FIELD_MAX];
-      return noc_fail(&call->err, NOC_ERR_VALIDATION, noc_in_path(path, sizeof path, prefix, "aspects"),
+      return noc_fail(&call->err, NOC_ERR_VALIDATION,
+                      noc_in_path(path, sizeof path, prefix, "aspects"),
                       "%s is not a midpoint aspect (CONJUNCTION, OPPOSITION, SQUARE, SEMISQUARE, "
-                      "SESQUISQUARE)", noc_aspect_def_get((noc_aspect_type)t)->name);
+                      "SESQUISQUARE)",
+                      noc_aspect_def_get((noc_aspect_type)t)->name);
     }
   }
   return NOC_OK;
@@ -541,14 +554,12 @@ static void write_on_midpoint(noc_jw *w, const noc_pchart *pc, int a, int b, dou
   noc_jw_key(w, "planets");
   noc_jw_arr(w);
   for (int c = 0; c < pc->count; c++) {
-    if (c == a || c == b)
-      continue;
+    if (c == a || c == b) continue;
     double sep = fabs(noc_angle_diff(pc->points[c].pos.longitude, mid));
     for (int k = 0; k < DIAL_COUNT; k++) {
       const noc_aspect_def *def = noc_aspect_def_get(dial_aspects[k]);
       double o = fabs(sep - def->angle);
-      if (!use[k] || o > orb)
-        continue;
+      if (!use[k] || o > orb) continue;
       noc_jw_obj(w);
       noc_jw_kstr(w, "planet", noc_body_name(pc->points[c].body));
       noc_jw_kstr(w, "aspect_type", def->name);
@@ -587,8 +598,7 @@ static int ep_midpoints(noc_api_call *call) {
       noc_jw_kstr(w, "planet2", noc_body_name(pc.points[b].body));
       noc_pout_lon(w, mid);
       noc_jw_knum(w, "far_longitude", noc_norm360(mid + 180.0), 7);
-      if (pc.has_houses)
-        noc_jw_kint(w, "house", noc_house_of(&pc.houses, mid));
+      if (pc.has_houses) noc_jw_kint(w, "house", noc_house_of(&pc.houses, mid));
       write_on_midpoint(w, &pc, a, b, mid, use, orb);
       noc_jw_obj_end(w);
     }
@@ -601,8 +611,7 @@ static int ep_midpoints(noc_api_call *call) {
 
 const noc_endpoint noc_endpoints_points[] = {
     {"stateless/special-points", "POST", "calculations",
-     "Nodes, Lilith variants, Selena, Vertex, East Point and Part of Fortune",
-     ep_special_points},
+     "Nodes, Lilith variants, Selena, Vertex, East Point and Part of Fortune", ep_special_points},
     {"stateless/harmonics", "POST", "calculations", "Harmonic charts (1-180) with aspects",
      ep_harmonics},
     {"calculations/harmonics", "POST", "calculations", "Harmonic charts (flat chart fields)",

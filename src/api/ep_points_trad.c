@@ -30,12 +30,11 @@ typedef struct star_request {
   bool by_name, by_magnitude;
   double magnitude_limit, orb;
   bool aspects[NOC_ASP_COUNT];
-  json_t *list;            /* borrowed: the `stars` array when by_name */
-  const char *list_path;   /* "stars" or "options.stars" */
+  json_t *list;          /* borrowed: the `stars` array when by_name */
+  const char *list_path; /* "stars" or "options.stars" */
 } star_request;
 
-static noc_status read_star_request(noc_api_call *call, star_request *r, char *path,
-                                    size_t cap) {
+static noc_status read_star_request(noc_api_call *call, star_request *r, char *path, size_t cap) {
   memset(r, 0, sizeof *r);
   r->orb = 1.0;
   json_t *obj;
@@ -53,8 +52,7 @@ static noc_status read_star_request(noc_api_call *call, star_request *r, char *p
     return st;
   }
   noc_popt(call, "stars", &obj, &prefix);
-  if (obj == NULL)
-    return NOC_OK;
+  if (obj == NULL) return NOC_OK;
   r->list_path = noc_in_path(path, cap, prefix, "stars");
   r->list = json_object_get(obj, "stars");
   if (!json_is_array(r->list) || json_array_size(r->list) == 0 ||
@@ -77,23 +75,20 @@ static noc_status stars_by_name(noc_api_call *call, const noc_pchart *pc, const 
     noc_star *s = &out[*n];
     noc_status st = noc_star_calc(call->env->ctx, &pc->in.time, json_string_value(item),
                                   &pc->in.opt, s, &call->err, ipath);
-    if (st != NOC_OK)
-      return st;
+    if (st != NOC_OK) return st;
     for (int k = 0; k < *n; k++)
       if (strcmp(out[k].designation, s->designation) == 0 && strcmp(out[k].name, s->name) == 0)
         return noc_fail(&call->err, NOC_ERR_VALIDATION, ipath, "%s is listed twice",
                         s->name[0] ? s->name : s->designation);
-    if (!r->by_magnitude || s->magnitude <= r->magnitude_limit)
-      (*n)++;
+    if (!r->by_magnitude || s->magnitude <= r->magnitude_limit) (*n)++;
   }
   return NOC_OK;
 }
 
 static noc_status stars_by_magnitude(noc_api_call *call, const noc_pchart *pc,
                                      const star_request *r, noc_star *out, int *n) {
-  char (*names)[NOC_STAR_SEARCH_MAX] = malloc(sizeof *names * STAR_FILTER_MAX);
-  if (names == NULL)
-    return noc_fail(&call->err, NOC_ERR_NOMEM, "", "out of memory");
+  char(*names)[NOC_STAR_SEARCH_MAX] = malloc(sizeof *names * STAR_FILTER_MAX);
+  if (names == NULL) return noc_fail(&call->err, NOC_ERR_NOMEM, "", "out of memory");
   int count = 0, total = 0;
   noc_status st = noc_stars_brighter(call->env->ctx, r->magnitude_limit, names, STAR_FILTER_MAX,
                                      &count, &total, &call->err);
@@ -106,8 +101,7 @@ static noc_status stars_by_magnitude(noc_api_call *call, const noc_pchart *pc,
     bool seen = false;
     for (int k = 0; k < *n && st == NOC_OK && !seen; k++)
       seen = strcmp(out[k].designation, s->designation) == 0 && strcmp(out[k].name, s->name) == 0;
-    if (st == NOC_OK && !seen)
-      (*n)++;
+    if (st == NOC_OK && !seen) (*n)++;
   }
   free(names);
   return st;
@@ -118,8 +112,7 @@ static noc_status stars_default(noc_api_call *call, const noc_pchart *pc, noc_st
   for (int i = 0; i < NOC_STAR_DEFAULT_COUNT; i++) {
     noc_status st = noc_star_calc(call->env->ctx, &pc->in.time, noc_star_default_name(i),
                                   &pc->in.opt, &out[i], &call->err, "stars");
-    if (st != NOC_OK)
-      return st;
+    if (st != NOC_OK) return st;
     (*n)++;
   }
   return NOC_OK;
@@ -134,8 +127,7 @@ static void write_star_contacts(noc_jw *w, const noc_pchart *pc, const noc_star 
     for (int t = 0; t < NOC_ASP_COUNT; t++) {
       const noc_aspect_def *def = noc_aspect_def_get((noc_aspect_type)t);
       double orb = fabs(sep - def->angle);
-      if (!r->aspects[t] || orb > r->orb)
-        continue;
+      if (!r->aspects[t] || orb > r->orb) continue;
       noc_jw_obj(w);
       noc_jw_kstr(w, "point", noc_body_name(pc->points[i].body));
       noc_jw_kstr(w, "aspect_type", def->name);
@@ -180,8 +172,7 @@ static void write_star(noc_jw *w, const noc_pchart *pc, const noc_star *all, int
   noc_jw_knum(w, "speed", s->pos.speed_longitude, 9);
   noc_jw_knum(w, "right_ascension", s->pos.right_ascension, 7);
   noc_jw_knum(w, "declination", s->pos.declination, 7);
-  if (pc->has_houses)
-    noc_jw_kint(w, "house", noc_house_of(&pc->houses, s->pos.longitude));
+  if (pc->has_houses) noc_jw_kint(w, "house", noc_house_of(&pc->houses, s->pos.longitude));
   write_star_contacts(w, pc, s, r);
   noc_jw_obj_end(w);
 }
@@ -198,8 +189,7 @@ static int fixed_stars(noc_api_call *call, bool flat) {
       (st = noc_pchart_compute(call, &pc, &spec)) != NOC_OK)
     return st;
   noc_star *stars = malloc(sizeof *stars * STAR_FILTER_MAX);
-  if (stars == NULL)
-    return noc_fail(&call->err, NOC_ERR_NOMEM, "", "out of memory");
+  if (stars == NULL) return noc_fail(&call->err, NOC_ERR_NOMEM, "", "out of memory");
   int n = 0;
   if (r.by_name)
     st = stars_by_name(call, &pc, &r, stars, &n);
@@ -229,8 +219,12 @@ static int fixed_stars(noc_api_call *call, bool flat) {
   return st;
 }
 
-int noc_ep_fixed_stars(noc_api_call *call) { return fixed_stars(call, false); }
-int noc_ep_fixed_stars_flat(noc_api_call *call) { return fixed_stars(call, true); }
+int noc_ep_fixed_stars(noc_api_call *call) {
+  return fixed_stars(call, false);
+}
+int noc_ep_fixed_stars_flat(noc_api_call *call) {
+  return fixed_stars(call, true);
+}
 
 /* ---- arabic-parts -------------------------------------------------------------------------- */
 
@@ -264,7 +258,8 @@ static noc_status read_parts(noc_api_call *call, const noc_part_def **defs, int 
     if (defs[i] == NULL)
       return noc_fail(&call->err, NOC_ERR_VALIDATION, ipath,
                       "unknown part '%.40s' (e.g. FORTUNA, SPIRIT, EROS, MARRIAGE; the list is in "
-                      "docs/points.md)", json_is_string(item) ? json_string_value(item) : "");
+                      "docs/points.md)",
+                      json_is_string(item) ? json_string_value(item) : "");
     for (int k = 0; k < i; k++)
       if (defs[k] == defs[i])
         return noc_fail(&call->err, NOC_ERR_VALIDATION, ipath, "%s is listed twice",
@@ -287,8 +282,8 @@ static void part_chart(const noc_pchart *pc, noc_part_chart *c) {
 
 static int arabic_parts(noc_api_call *call, bool flat) {
   static const char *const own[] = {"parts", NULL};
-  static const noc_pchart_spec spec = {seven, SEVEN, false, true,
-                                       "lots are measured from the ascendant", true};
+  static const noc_pchart_spec spec = {
+      seven, SEVEN, false, true, "lots are measured from the ascendant", true};
   noc_pchart pc;
   const noc_part_def *defs[64] = {NULL};
   int n = 0;
@@ -325,8 +320,12 @@ static int arabic_parts(noc_api_call *call, bool flat) {
   return NOC_OK;
 }
 
-int noc_ep_arabic_parts(noc_api_call *call) { return arabic_parts(call, false); }
-int noc_ep_arabic_parts_flat(noc_api_call *call) { return arabic_parts(call, true); }
+int noc_ep_arabic_parts(noc_api_call *call) {
+  return arabic_parts(call, false);
+}
+int noc_ep_arabic_parts_flat(noc_api_call *call) {
+  return arabic_parts(call, true);
+}
 
 /* ---- dignities ----------------------------------------------------------------------------- */
 
@@ -350,16 +349,19 @@ static void write_scores(noc_jw *w, const noc_dignity *d) {
   const struct {
     int v;
     const char *name;
-  } all[] = {{d->rulership, "RULERSHIP"}, {d->exaltation, "EXALTATION"},
-             {d->triplicity, "TRIPLICITY"}, {d->term, "TERM"},
-             {d->face, "FACE"},            {d->detriment, "DETRIMENT"},
-             {d->fall, "FALL"},            {d->peregrine, "PEREGRINE"}};
+  } all[] = {{d->rulership, "RULERSHIP"},
+             {d->exaltation, "EXALTATION"},
+             {d->triplicity, "TRIPLICITY"},
+             {d->term, "TERM"},
+             {d->face, "FACE"},
+             {d->detriment, "DETRIMENT"},
+             {d->fall, "FALL"},
+             {d->peregrine, "PEREGRINE"}};
   for (int neg = 0; neg < 2; neg++) {
     noc_jw_key(w, neg ? "debilities" : "dignities");
     noc_jw_arr(w);
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-      if (neg ? all[i].v < 0 : all[i].v > 0)
-        noc_jw_str(w, all[i].name);
+      if (neg ? all[i].v < 0 : all[i].v > 0) noc_jw_str(w, all[i].name);
     noc_jw_arr_end(w);
   }
 }
@@ -388,8 +390,8 @@ static void write_receptions(noc_jw *w, const noc_pchart *pc, noc_rulers rulers)
   for (int i = 0; i < pc->count; i++)
     for (int j = i + 1; j < pc->count; j++) {
       noc_reception_kind k;
-      if (!noc_mutual_reception(pc->points[i].body, pc->points[i].pos.longitude,
-                                pc->points[j].body, pc->points[j].pos.longitude, rulers, &k))
+      if (!noc_mutual_reception(pc->points[i].body, pc->points[i].pos.longitude, pc->points[j].body,
+                                pc->points[j].pos.longitude, rulers, &k))
         continue;
       noc_jw_obj(w);
       noc_jw_kstr(w, "planet1", noc_body_name(pc->points[i].body));
@@ -416,8 +418,7 @@ static void write_winners(noc_jw *w, const int *score, int best) {
   noc_jw_key(w, "planets");
   noc_jw_arr(w);
   for (int p = 0; p < SEVEN && best > 0; p++)
-    if (score[p] == best)
-      noc_jw_str(w, noc_body_name(seven[p]));
+    if (score[p] == best) noc_jw_str(w, noc_body_name(seven[p]));
   noc_jw_arr_end(w);
   noc_jw_kint(w, "points", best);
 }
@@ -504,8 +505,8 @@ static void write_dignity_tables(noc_jw *w, const noc_pchart *pc, const noc_dign
 
 static int dignities(noc_api_call *call, bool flat) {
   static const char *const own[] = {"dignity_system", "triplicity", "terms", NULL};
-  noc_pchart_spec spec = {ten, SEVEN, false, true,
-                          "dignities depend on the sect (a day or night chart)", true};
+  noc_pchart_spec spec = {
+      ten, SEVEN, false, true, "dignities depend on the sect (a day or night chart)", true};
   noc_pchart pc;
   noc_dignity_options o;
   noc_syzygy syz;
@@ -520,9 +521,12 @@ static int dignities(noc_api_call *call, bool flat) {
     return st;
   double sun = pc.points[0].pos.longitude, moon = pc.points[1].pos.longitude;
   double fortune = noc_norm360(pc.day ? pc.houses.asc + moon - sun : pc.houses.asc + sun - moon);
-  almuten_point pts[] = {{"SUN", sun},         {"MOON", moon},
-                         {"ASC", pc.houses.asc}, {"PART_OF_FORTUNE", fortune},
-                         {"PRENATAL_SYZYGY", syz.moon_lon}, {"MC", pc.houses.mc}};
+  almuten_point pts[] = {{"SUN", sun},
+                         {"MOON", moon},
+                         {"ASC", pc.houses.asc},
+                         {"PART_OF_FORTUNE", fortune},
+                         {"PRENATAL_SYZYGY", syz.moon_lon},
+                         {"MC", pc.houses.mc}};
   noc_jw *w = call->w;
   noc_jw_obj(w);
   noc_jw_kstr(w, "rulers", rulers_names[o.rulers]);
@@ -538,8 +542,12 @@ static int dignities(noc_api_call *call, bool flat) {
   return NOC_OK;
 }
 
-int noc_ep_dignities(noc_api_call *call) { return dignities(call, false); }
-int noc_ep_dignities_flat(noc_api_call *call) { return dignities(call, true); }
+int noc_ep_dignities(noc_api_call *call) {
+  return dignities(call, false);
+}
+int noc_ep_dignities_flat(noc_api_call *call) {
+  return dignities(call, true);
+}
 
 /* ---- aspect-patterns ----------------------------------------------------------------------- */
 
@@ -547,8 +555,7 @@ static noc_status read_pattern_orbs(noc_api_call *call, noc_pattern_config *cfg)
   json_t *obj;
   const char *prefix;
   noc_popt(call, "orbs", &obj, &prefix);
-  if (obj == NULL)
-    return NOC_OK;
+  if (obj == NULL) return NOC_OK;
   char path[NOC_ERR_FIELD_MAX];
   noc_in_path(path, sizeof path, prefix, "orbs");
   json_t *map = json_object_get(obj, "orbs");
@@ -564,14 +571,12 @@ static noc_status read_pattern_orbs(noc_api_call *call, noc_pattern_config *cfg)
       return noc_fail(&call->err, NOC_ERR_VALIDATION, kpath,
                       "patterns use CONJUNCTION, OPPOSITION, TRINE, SQUARE, SEXTILE and QUINCUNX");
     noc_status st = noc_in_number(call, map, path, name, true, 0.0, 15.0, &cfg->orb[t], NULL);
-    if (st != NOC_OK)
-      return st;
+    if (st != NOC_OK) return st;
   }
   return NOC_OK;
 }
 
-static noc_status read_pattern_config(noc_api_call *call, noc_pattern_config *cfg,
-                                      bool *angles) {
+static noc_status read_pattern_config(noc_api_call *call, noc_pattern_config *cfg, bool *angles) {
   noc_pattern_config_default(cfg);
   double smin = cfg->stellium_min;
   noc_status st;
@@ -593,8 +598,7 @@ static int shared_quality(const noc_pchart *pc, const noc_pattern *p, bool eleme
     noc_dms d;
     noc_dms_split(pc->points[p->members[i]].pos.longitude, &d);
     int v = element ? noc_sign_element(d.sign) : noc_sign_modality(d.sign);
-    if (i > 0 && v != q)
-      return -1;
+    if (i > 0 && v != q) return -1;
     q = v;
   }
   return q;
@@ -639,8 +643,8 @@ static void write_pattern(noc_jw *w, const noc_pchart *pc, const noc_pattern *p)
 }
 
 int noc_ep_aspect_patterns(noc_api_call *call) {
-  static const char *const own[] = {"planets", "orb_multiplier", "orbs", "stellium_min",
-                                    "include_angles", NULL};
+  static const char *const own[] = {"planets",      "orb_multiplier", "orbs",
+                                    "stellium_min", "include_angles", NULL};
   noc_pchart pc;
   noc_pattern_config cfg;
   bool angles = false;
@@ -649,16 +653,15 @@ int noc_ep_aspect_patterns(noc_api_call *call) {
       (st = read_pattern_config(call, &cfg, &angles)) != NOC_OK)
     return st;
   noc_pchart_spec spec = {chart_bodies, PLANET_COUNT, angles, false, NULL, false};
-  if ((st = noc_pchart_compute(call, &pc, &spec)) != NOC_OK)
-    return st;
+  if ((st = noc_pchart_compute(call, &pc, &spec)) != NOC_OK) return st;
   noc_pattern_point pts[NOC_BODY_COUNT];
   for (int i = 0; i < pc.count; i++)
-    pts[i] = (noc_pattern_point){.body = pc.points[i].body, .house = pc.points[i].house,
+    pts[i] = (noc_pattern_point){.body = pc.points[i].body,
+                                 .house = pc.points[i].house,
                                  .longitude = pc.points[i].pos.longitude};
   enum { PATTERN_CAP = 512 };
   noc_pattern *found = malloc(sizeof *found * PATTERN_CAP);
-  if (found == NULL)
-    return noc_fail(&call->err, NOC_ERR_NOMEM, "", "out of memory");
+  if (found == NULL) return noc_fail(&call->err, NOC_ERR_NOMEM, "", "out of memory");
   int n = 0;
   st = noc_patterns_find(pts, pc.count, &cfg, found, PATTERN_CAP, &n, &call->err);
   if (st == NOC_OK) {
@@ -684,7 +687,9 @@ typedef struct bucket {
   int members[NOC_BODY_COUNT];
 } bucket;
 
-static void bucket_add(bucket *b, int index) { b->members[b->count++] = index; }
+static void bucket_add(bucket *b, int index) {
+  b->members[b->count++] = index;
+}
 
 static void write_buckets(noc_jw *w, const noc_pchart *pc, const char *key, const bucket *b,
                           int n) {
@@ -711,8 +716,7 @@ static void write_dominant(noc_jw *w, const char *key, const bucket *b, int n) {
   noc_jw_key(w, key);
   noc_jw_arr(w);
   for (int i = 0; i < n && best > 0; i++)
-    if (b[i].count == best)
-      noc_jw_str(w, b[i].name);
+    if (b[i].count == best) noc_jw_str(w, b[i].name);
   noc_jw_arr_end(w);
 }
 
@@ -747,8 +751,8 @@ static void write_hemispheres(noc_jw *w, const noc_pchart *pc) {
     bucket_add(&hs[above ? 1 : 0], i);
     bucket_add(&hs[east ? 2 : 3], i);
     double from_asc = noc_norm360(lon - asc);
-    int q = from_asc < noc_norm360(ic - asc)     ? 0
-            : from_asc < noc_norm360(desc - asc) ? 1
+    int q = from_asc < noc_norm360(ic - asc)      ? 0
+            : from_asc < noc_norm360(desc - asc)  ? 1
             : from_asc < noc_norm360(h->mc - asc) ? 2
                                                   : 3;
     bucket_add(&qs[q], i);
@@ -768,7 +772,8 @@ static void write_jones(noc_jw *w, const noc_pchart *pc) {
   noc_jw_kstr(w, "type", pc->count >= 3 ? noc_jones_shape_name(s.shape) : "UNDEFINED");
   noc_jw_knum(w, "occupied_arc", s.occupied_arc, 4);
   noc_jw_knum(w, "largest_gap", s.largest_gap, 4);
-  write_body_or_null(w, "leading_planet", s.leading >= 0 ? pc->points[s.leading].body : (noc_body)-1);
+  write_body_or_null(w, "leading_planet",
+                     s.leading >= 0 ? pc->points[s.leading].body : (noc_body)-1);
   write_body_or_null(w, "handle", s.handle >= 0 ? pc->points[s.handle].body : (noc_body)-1);
   noc_jw_obj_end(w);
 }
@@ -782,8 +787,7 @@ int noc_ep_chart_shape(noc_api_call *call) {
       (st = noc_popt_bool(call, "include_angles", &angles)) != NOC_OK)
     return st;
   noc_pchart_spec spec = {chart_bodies, PLANET_COUNT, angles, false, NULL, false};
-  if ((st = noc_pchart_compute(call, &pc, &spec)) != NOC_OK)
-    return st;
+  if ((st = noc_pchart_compute(call, &pc, &spec)) != NOC_OK) return st;
   noc_jw *w = call->w;
   noc_jw_obj(w);
   noc_jw_kint(w, "count", pc.count);

@@ -7,12 +7,12 @@
 #include "api/api_internal.h"
 
 void noc_warn(noc_api_call *call, const char *code, const char *fmt, ...) {
-  if (call->meta.warning_count >= NOC_MAX_WARNINGS)
-    return;
+  if (call->meta.warning_count >= NOC_MAX_WARNINGS) return;
   noc_warning *w = &call->meta.warnings[call->meta.warning_count++];
   w->code = code;
   va_list ap;
   va_start(ap, fmt);
+  /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is above; see .clang-tidy */
   vsnprintf(w->message, sizeof w->message, fmt, ap);
   va_end(ap);
 }
@@ -27,14 +27,20 @@ const char *noc_in_path(char *buf, size_t cap, const char *prefix, const char *k
 
 static const char *json_type_name(const json_t *v) {
   switch (json_typeof(v)) {
-  case JSON_OBJECT: return "an object";
-  case JSON_ARRAY: return "an array";
-  case JSON_STRING: return "a string";
+  case JSON_OBJECT:
+    return "an object";
+  case JSON_ARRAY:
+    return "an array";
+  case JSON_STRING:
+    return "a string";
   case JSON_INTEGER:
-  case JSON_REAL: return "a number";
+  case JSON_REAL:
+    return "a number";
   case JSON_TRUE:
-  case JSON_FALSE: return "a boolean";
-  case JSON_NULL: return "null";
+  case JSON_FALSE:
+    return "a boolean";
+  case JSON_NULL:
+    return "null";
   }
   return "a value";
 }
@@ -63,8 +69,7 @@ noc_status noc_in_number(noc_api_call *call, json_t *obj, const char *prefix, co
                          bool required, double min, double max, double *out, bool *present) {
   char path[NOC_ERR_FIELD_MAX];
   json_t *v = json_object_get(obj, key);
-  if (present)
-    *present = false;
+  if (present) *present = false;
   if (v == NULL || json_is_null(v)) {
     if (required)
       return noc_fail(&call->err, NOC_ERR_VALIDATION, noc_in_path(path, sizeof path, prefix, key),
@@ -79,8 +84,7 @@ noc_status noc_in_number(noc_api_call *call, json_t *obj, const char *prefix, co
     return noc_fail(&call->err, NOC_ERR_VALIDATION, noc_in_path(path, sizeof path, prefix, key),
                     "must be between %g and %g", min, max);
   *out = d;
-  if (present)
-    *present = true;
+  if (present) *present = true;
   return NOC_OK;
 }
 
@@ -88,8 +92,7 @@ noc_status noc_in_bool(noc_api_call *call, json_t *obj, const char *prefix, cons
                        bool *out) {
   char path[NOC_ERR_FIELD_MAX];
   json_t *v = json_object_get(obj, key);
-  if (v == NULL || json_is_null(v))
-    return NOC_OK;
+  if (v == NULL || json_is_null(v)) return NOC_OK;
   if (!json_is_boolean(v))
     return noc_fail(&call->err, NOC_ERR_VALIDATION, noc_in_path(path, sizeof path, prefix, key),
                     "must be true or false, not %s", json_type_name(v));

@@ -21,8 +21,7 @@ static void join_keys(const char **known, const char *const *a, const char *cons
 
 static noc_status check_options(noc_api_call *call, const char *const *own) {
   json_t *opts = json_object_get(call->body, "options");
-  if (opts == NULL || json_is_null(opts))
-    return NOC_OK;
+  if (opts == NULL || json_is_null(opts)) return NOC_OK;
   if (!json_is_object(opts))
     return noc_fail(&call->err, NOC_ERR_VALIDATION, "options", "must be an object");
   const char *known[KNOWN_MAX];
@@ -31,8 +30,7 @@ static noc_status check_options(noc_api_call *call, const char *const *own) {
   return NOC_OK;
 }
 
-noc_status noc_pchart_read(noc_api_call *call, bool flat, const char *const *own,
-                           noc_pchart *pc) {
+noc_status noc_pchart_read(noc_api_call *call, bool flat, const char *const *own, noc_pchart *pc) {
   memset(pc, 0, sizeof *pc);
   static const char *const extra[] = {"options", NULL};
   static const char *const wrapper[] = {"chart_data", NULL};
@@ -51,10 +49,8 @@ noc_status noc_pchart_read(noc_api_call *call, bool flat, const char *const *own
     pc->prefix = "chart_data";
   }
   noc_status st = noc_in_chart(call, pc->obj, pc->prefix, &pc->in);
-  if (st == NOC_OK)
-    st = check_options(call, own);
-  if (st != NOC_OK)
-    return st;
+  if (st == NOC_OK) st = check_options(call, own);
+  if (st != NOC_OK) return st;
   if (flat) {
     join_keys(known, noc_chart_keys, own, extra);
   } else {
@@ -98,16 +94,13 @@ noc_status noc_popt_bool(noc_api_call *call, const char *key, bool *out) {
   return obj ? noc_in_bool(call, obj, prefix, key, out) : NOC_OK;
 }
 
-noc_status noc_popt_enum(noc_api_call *call, const char *key, const char *const *names,
-                         int *out) {
+noc_status noc_popt_enum(noc_api_call *call, const char *key, const char *const *names, int *out) {
   json_t *obj;
   const char *prefix, *s = NULL;
   noc_popt(call, key, &obj, &prefix);
-  if (obj == NULL)
-    return NOC_OK;
+  if (obj == NULL) return NOC_OK;
   noc_status st = noc_in_string(call, obj, prefix, key, false, &s);
-  if (st != NOC_OK || s == NULL)
-    return st;
+  if (st != NOC_OK || s == NULL) return st;
   for (int i = 0; names[i]; i++) {
     if (strcasecmp(s, names[i]) == 0) {
       *out = i;
@@ -129,8 +122,7 @@ noc_status noc_popt_aspects(noc_api_call *call, bool *enabled) {
   json_t *obj;
   const char *prefix;
   noc_popt(call, "aspects", &obj, &prefix);
-  if (obj == NULL)
-    return NOC_OK;
+  if (obj == NULL) return NOC_OK;
   char path[NOC_ERR_FIELD_MAX];
   noc_in_path(path, sizeof path, prefix, "aspects");
   json_t *list = json_object_get(obj, "aspects");
@@ -158,11 +150,10 @@ noc_status noc_popt_aspects(noc_api_call *call, bool *enabled) {
 static noc_status choose_bodies(noc_api_call *call, noc_pchart *pc, const noc_pchart_spec *spec) {
   json_t *obj = NULL;
   const char *prefix = "";
-  if (!spec->fixed_bodies)
-    noc_popt(call, "planets", &obj, &prefix);
+  if (!spec->fixed_bodies) noc_popt(call, "planets", &obj, &prefix);
   if (obj)
-    return noc_in_bodies(call, obj, prefix, "planets", spec->defaults, spec->ndefaults,
-                         pc->bodies, &pc->count);
+    return noc_in_bodies(call, obj, prefix, "planets", spec->defaults, spec->ndefaults, pc->bodies,
+                         &pc->count);
   pc->count = 0;
   for (int i = 0; i < spec->ndefaults && i < NOC_BODY_COUNT; i++)
     pc->bodies[pc->count++] = spec->defaults[i];
@@ -180,19 +171,15 @@ noc_status noc_pchart_compute(noc_api_call *call, noc_pchart *pc, const noc_pcha
                     noc_in_path(path, sizeof path, pc->prefix, "latitude"), "is required: %s",
                     spec->why ? spec->why : "this technique needs the place");
   noc_status st = choose_bodies(call, pc, spec);
-  if (st != NOC_OK)
-    return st;
+  if (st != NOC_OK) return st;
   pc->has_houses = pc->in.has_location;
-  if (pc->has_houses && (st = noc_chart_houses(call, &pc->in, &pc->houses)) != NOC_OK)
-    return st;
+  if (pc->has_houses && (st = noc_chart_houses(call, &pc->in, &pc->houses)) != NOC_OK) return st;
   st = noc_chart_points(call, &pc->in, pc->has_houses ? &pc->houses : NULL, pc->bodies, pc->count,
                         pc->points);
-  if (st == NOC_OK)
-    st = noc_true_obliquity(call->env->ctx, &pc->in.time, &pc->eps, &call->err);
+  if (st == NOC_OK) st = noc_true_obliquity(call->env->ctx, &pc->in.time, &pc->eps, &call->err);
   if (st == NOC_OK)
     st = noc_ayanamsa_value(call->env->ctx, &pc->in.time, &pc->in.opt, &pc->ayanamsa, &call->err);
-  if (st != NOC_OK || !pc->has_houses)
-    return st;
+  if (st != NOC_OK || !pc->has_houses) return st;
   double sun;
   int i = noc_pchart_find(pc, NOC_SUN);
   if (i >= 0)
@@ -206,20 +193,17 @@ noc_status noc_pchart_compute(noc_api_call *call, noc_pchart *pc, const noc_pcha
 
 int noc_pchart_find(const noc_pchart *pc, noc_body body) {
   for (int i = 0; i < pc->count; i++)
-    if (pc->points[i].body == body)
-      return i;
+    if (pc->points[i].body == body) return i;
   return -1;
 }
 
 double noc_pchart_declination(const noc_pchart *pc, const noc_chart_point *p) {
-  if (p->has_speed)
-    return p->pos.declination;
+  if (p->has_speed) return p->pos.declination;
   return noc_ecliptic_declination(p->pos.longitude + pc->ayanamsa, p->pos.latitude, pc->eps);
 }
 
 double noc_pchart_right_ascension(const noc_pchart *pc, const noc_chart_point *p) {
-  if (p->has_speed)
-    return p->pos.right_ascension;
+  if (p->has_speed) return p->pos.right_ascension;
   return noc_ecliptic_right_ascension(p->pos.longitude + pc->ayanamsa, p->pos.latitude, pc->eps);
 }
 

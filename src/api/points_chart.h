@@ -8,14 +8,14 @@
 #include "nocturna/points.h"
 
 typedef struct noc_pchart {
-  json_t *obj;               /* borrowed from call->body: the chart's object */
-  const char *prefix;        /* "chart_data" or "" (flat) */
+  json_t *obj;        /* borrowed from call->body: the chart's object */
+  const char *prefix; /* "chart_data" or "" (flat) */
   noc_chart_in in;
   bool has_houses;
   noc_houses houses;
-  double eps;                /* true obliquity at the instant */
-  double ayanamsa;           /* 0 when tropical: sidereal + ayanamsa = tropical */
-  bool day;                  /* sect, when has_houses */
+  double eps;      /* true obliquity at the instant */
+  double ayanamsa; /* 0 when tropical: sidereal + ayanamsa = tropical */
+  bool day;        /* sect, when has_houses */
   int count;
   noc_body bodies[NOC_BODY_COUNT];
   noc_chart_point points[NOC_BODY_COUNT];
@@ -23,8 +23,7 @@ typedef struct noc_pchart {
 
 /* Reads the chart: from call->body (flat) or call->body.chart_data, and warns about fields no
  * one reads (own: the endpoint's option keys, NULL-terminated). */
-noc_status noc_pchart_read(noc_api_call *call, bool flat, const char *const *own,
-                           noc_pchart *pc);
+noc_status noc_pchart_read(noc_api_call *call, bool flat, const char *const *own, noc_pchart *pc);
 
 /* How the points of a chart are chosen: the request's `planets` (top level or
  * options.planets) or defaults; with add_angles, ASC and MC join the defaults when there
@@ -34,8 +33,8 @@ typedef struct noc_pchart_spec {
   int ndefaults;
   bool add_angles;
   bool need_location;
-  const char *why;           /* "arabic parts are measured from the ascendant" */
-  bool fixed_bodies;         /* ignore `planets`: the technique needs exactly the defaults */
+  const char *why;   /* "arabic parts are measured from the ascendant" */
+  bool fixed_bodies; /* ignore `planets`: the technique needs exactly the defaults */
 } noc_pchart_spec;
 
 noc_status noc_pchart_compute(noc_api_call *call, noc_pchart *pc, const noc_pchart_spec *spec);

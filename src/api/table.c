@@ -13,12 +13,10 @@ static const noc_endpoint *const groups[] = {
 enum { GROUP_COUNT = sizeof groups / sizeof groups[0] };
 
 const noc_endpoint *noc_api_endpoint_at(int index) {
-  if (index < 0)
-    return NULL;
+  if (index < 0) return NULL;
   for (int g = 0; g < GROUP_COUNT; g++) {
     for (const noc_endpoint *e = groups[g]; e->path; e++)
-      if (index-- == 0)
-        return e;
+      if (index-- == 0) return e;
   }
   return NULL;
 }
@@ -26,7 +24,6 @@ const noc_endpoint *noc_api_endpoint_at(int index) {
 const noc_endpoint *noc_api_find(const char *path) {
   for (int g = 0; g < GROUP_COUNT; g++)
     for (const noc_endpoint *e = groups[g]; e->path; e++)
-      if (strcmp(e->path, path) == 0)
-        return e;
+      if (strcmp(e->path, path) == 0) return e;
   return NULL;
 }

@@ -18,8 +18,7 @@ static bool read_all(FILE *in, noc_buf *buf) {
   char chunk[8192];
   size_t n;
   while ((n = fread(chunk, 1, sizeof chunk, in)) > 0)
-    if (!noc_buf_append(buf, chunk, n))
-      return false;
+    if (!noc_buf_append(buf, chunk, n)) return false;
   return !ferror(in);
 }
 
@@ -54,8 +53,7 @@ static int run_request(const noc_endpoint *ep, const noc_buf *body) {
   noc_api_run(&env, ep, &req, &out, &resp);
   fwrite(out.data, 1, out.len, stdout);
   fputc('\n', stdout);
-  if (resp.log_detail[0])
-    fprintf(stderr, "nocturna calc: internal error: %s\n", resp.log_detail);
+  if (resp.log_detail[0]) fprintf(stderr, "nocturna calc: internal error: %s\n", resp.log_detail);
   noc_buf_free(&out);
   noc_tzdb_close(tzdb);
   noc_ctx_close(ctx);
@@ -90,8 +88,7 @@ int noc_cli_calc(int argc, char **argv) {
   noc_buf body;
   noc_buf_init(&body, MAX_REQUEST);
   bool ok = read_all(in, &body);
-  if (in != stdin)
-    fclose(in);
+  if (in != stdin) fclose(in);
   int rc;
   if (!ok) {
     fprintf(stderr, "nocturna calc: cannot read the request (at most %d bytes)\n", MAX_REQUEST);

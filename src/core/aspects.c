@@ -39,8 +39,7 @@ const noc_aspect_def *noc_aspect_def_get(noc_aspect_type type) {
 }
 
 bool noc_aspect_from_name(const char *name, noc_aspect_type *out) {
-  if (name == NULL)
-    return false;
+  if (name == NULL) return false;
   for (int i = 0; i < NOC_ASP_COUNT; i++) {
     if (strcasecmp(name, aspect_defs[i].name) == 0) {
       *out = (noc_aspect_type)i;
@@ -74,10 +73,8 @@ static double effective_orb(const noc_aspect_config *cfg, noc_body a, noc_body b
  * changes at rel. At 0 and 180 the fold turns any motion into growth and shrinking
  * respectively. */
 static double separation_rate(double d, double rel) {
-  if (d == 0.0)
-    return fabs(rel);
-  if (d == 180.0)
-    return -fabs(rel);
+  if (d == 0.0) return fabs(rel);
+  if (d == 180.0) return -fabs(rel);
   return d > 0.0 ? rel : -rel;
 }
 
@@ -94,8 +91,7 @@ static int closest_type(const noc_aspect_config *cfg, noc_body a, noc_body b, do
                         double *orb_out, double *eff_out) {
   int best = -1;
   for (int i = 0; i < NOC_ASP_COUNT; i++) {
-    if (!cfg->enabled[i])
-      continue;
+    if (!cfg->enabled[i]) continue;
     double eff = effective_orb(cfg, a, b, (noc_aspect_type)i);
     double orb = fabs(sep - aspect_defs[i].angle);
     if (orb <= eff && (best < 0 || orb < *orb_out)) {
@@ -130,8 +126,8 @@ static noc_status check_input(const noc_aspect_point *points, int n, const noc_a
   if (n < 0 || (n > 0 && points == NULL))
     return noc_fail(err, NOC_ERR_INTERNAL, "", "aspect search without points");
   for (int i = 0; i < n; i++) {
-    if (points[i].body < 0 || points[i].body >= NOC_BODY_COUNT ||
-        !isfinite(points[i].longitude) || !isfinite(points[i].speed))
+    if (points[i].body < 0 || points[i].body >= NOC_BODY_COUNT || !isfinite(points[i].longitude) ||
+        !isfinite(points[i].speed))
       return noc_fail(err, NOC_ERR_INTERNAL, "", "aspect point %d is not a valid position", i);
   }
   if (!(cfg->orb_multiplier > 0.0) || !isfinite(cfg->orb_multiplier))
@@ -162,10 +158,8 @@ static int detect_all(const noc_aspect_point *points, int n, const noc_aspect_co
       double sep = fabs(noc_angle_diff(points[i].longitude, points[j].longitude));
       double orb = 0.0, eff = 0.0;
       int type = closest_type(cfg, points[i].body, points[j].body, sep, &orb, &eff);
-      if (type < 0)
-        continue;
-      if (found < cap)
-        fill_aspect(points, i, j, type, orb, eff, &out[found]);
+      if (type < 0) continue;
+      if (found < cap) fill_aspect(points, i, j, type, orb, eff, &out[found]);
       found++;
     }
   }
@@ -179,6 +173,7 @@ static int detect_all(const noc_aspect_point *points, int n, const noc_aspect_co
  * without light deflection (which adds arcsecond-sized spikes at conjunctions with the Sun that
  * cannot hide a crossing), times 1.5. Heliocentric motion stays inside these. The search raises
  * a bound that it sees broken, so an underestimate costs steps, not roots. */
+/* clang-format off */
 static const double accel_geo[NOC_BODY_COUNT] = {
     [NOC_SUN] = 0.001,          [NOC_MOON] = 0.8,           [NOC_MERCURY] = 0.3,
     [NOC_VENUS] = 0.065,        [NOC_MARS] = 0.025,         [NOC_JUPITER] = 0.006,
@@ -189,16 +184,15 @@ static const double accel_geo[NOC_BODY_COUNT] = {
     [NOC_PHOLUS] = 0.003,       [NOC_CERES] = 0.02,         [NOC_PALLAS] = 0.02,
     [NOC_JUNO] = 0.02,          [NOC_VESTA] = 0.02,
 };
+/* clang-format on */
 
 /* The daily swing of the observer adds parallax times (2 pi / day)^2 of curvature. */
 static const double accel_topo_moon = 45.0, accel_topo_other = 0.5;
 
 double noc_body_accel_bound(noc_body body, const noc_calc_options *opt) {
-  if (body < 0 || body >= NOC_BODY_COUNT || noc_body_is_angle(body))
-    return 0.0;
+  if (body < 0 || body >= NOC_BODY_COUNT || noc_body_is_angle(body)) return 0.0;
   double k = accel_geo[body];
-  if (opt->center == NOC_TOPOCENTRIC)
-    k += body == NOC_MOON ? accel_topo_moon : accel_topo_other;
+  if (opt->center == NOC_TOPOCENTRIC) k += body == NOC_MOON ? accel_topo_moon : accel_topo_other;
   return k;
 }
 
@@ -220,8 +214,7 @@ static noc_status body_at(pair_fn *p, noc_body body, noc_lon_at *cache, double j
   }
   p->lon_calls++;
   noc_status st = noc_body_longitude(p->ctx, jd, body, p->opt, lon, speed, err);
-  if (st == NOC_OK && at_start)
-    *cache = (noc_lon_at){true, *lon, *speed};
+  if (st == NOC_OK && at_start) *cache = (noc_lon_at){true, *lon, *speed};
   return st;
 }
 
@@ -230,10 +223,8 @@ static noc_status pair_angle(void *user, double jd, double *deg, double *rate, n
   pair_fn *p = user;
   double la, sa, lb, sb;
   noc_status st = body_at(p, p->q->a, p->q->at_a, jd, &la, &sa, err);
-  if (st == NOC_OK)
-    st = body_at(p, p->q->b, p->q->at_b, jd, &lb, &sb, err);
-  if (st != NOC_OK)
-    return st;
+  if (st == NOC_OK) st = body_at(p, p->q->b, p->q->at_b, jd, &lb, &sb, err);
+  if (st != NOC_OK) return st;
   *deg = la - lb;
   *rate = sa - sb;
   return NOC_OK;
@@ -261,8 +252,7 @@ static const double exact_tol_days = 1e-7; /* 8.6 ms */
 noc_status noc_aspect_exact_time(noc_ctx *ctx, const noc_calc_options *opt,
                                  const noc_exact_query *q, noc_exact_result *out, noc_error *err) {
   *out = (noc_exact_result){false, 0.0, 0};
-  if (noc_body_is_angle(q->a) || noc_body_is_angle(q->b) || !(q->window_days > 0.0))
-    return NOC_OK;
+  if (noc_body_is_angle(q->a) || noc_body_is_angle(q->b) || !(q->window_days > 0.0)) return NOC_OK;
   noc_crossing_search s = {
       .t0 = q->jd_ut,
       .jd_min = q->jd_ut - q->window_days,
@@ -276,8 +266,7 @@ noc_status noc_aspect_exact_time(noc_ctx *ctx, const noc_calc_options *opt,
   ephemeris_span(q->a, q->b, &lo, &hi);
   s.jd_min = fmax(s.jd_min, lo);
   s.jd_max = fmin(s.jd_max, hi);
-  if (!(s.jd_min <= s.t0 && s.t0 <= s.jd_max))
-    return NOC_OK;
+  if (!(s.jd_min <= s.t0 && s.t0 <= s.jd_max)) return NOC_OK;
   s.targets[0] = q->angle;
   if (q->angle != 0.0 && q->angle != 180.0) {
     s.targets[1] = -q->angle;
@@ -287,8 +276,7 @@ noc_status noc_aspect_exact_time(noc_ctx *ctx, const noc_calc_options *opt,
   noc_crossing c;
   noc_status st = noc_find_nearest_crossing(pair_angle, &p, &s, &c, err);
   out->lon_calls = p.lon_calls;
-  if (st != NOC_OK)
-    return st;
+  if (st != NOC_OK) return st;
   out->found = c.found;
   out->jd_ut = c.jd;
   return NOC_OK;
@@ -298,8 +286,7 @@ noc_status noc_aspect_exact_time(noc_ctx *ctx, const noc_calc_options *opt,
 
 static noc_status add_exact_times(noc_ctx *ctx, const noc_time *t, const noc_calc_options *opt,
                                   const noc_aspect_point *points, const noc_aspect_config *cfg,
-                                  noc_aspect *out, int count,
-                                  noc_error *err) {
+                                  noc_aspect *out, int count, noc_error *err) {
   enum { CACHE_MAX = 64 }; /* points beyond this just are not cached */
   noc_lon_at cache[CACHE_MAX] = {{0}};
   for (int k = 0; k < count; k++) {
@@ -315,8 +302,7 @@ static noc_status add_exact_times(noc_ctx *ctx, const noc_time *t, const noc_cal
     };
     noc_exact_result r;
     noc_status st = noc_aspect_exact_time(ctx, opt, &q, &r, err);
-    if (st != NOC_OK)
-      return st;
+    if (st != NOC_OK) return st;
     asp->has_exact_time = r.found;
     asp->exact_jd_ut = r.found ? r.jd_ut : 0.0;
   }
@@ -333,8 +319,7 @@ noc_status noc_aspects_find(noc_ctx *ctx, const noc_time *t, const noc_calc_opti
   }
   *count = 0;
   noc_status st = check_input(points, n, cfg, err);
-  if (st != NOC_OK)
-    return st;
+  if (st != NOC_OK) return st;
   if (cap < 0 || (cap > 0 && out == NULL))
     return noc_fail(err, NOC_ERR_INTERNAL, "", "aspect search without room for results");
   int found = detect_all(points, n, cfg, out, cap);

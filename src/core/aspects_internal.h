@@ -19,17 +19,17 @@ typedef struct noc_lon_at {
 double noc_body_accel_bound(noc_body body, const noc_calc_options *opt);
 
 typedef struct noc_exact_query {
-  noc_body a, b;          /* bodies, not angles */
-  double angle;           /* the aspect's angle, 0..180: perfection at lon_a - lon_b = +-angle */
-  double jd_ut;           /* search for the perfection nearest to this instant */
-  double window_days;     /* within +- this many days */
+  noc_body a, b;           /* bodies, not angles */
+  double angle;            /* the aspect's angle, 0..180: perfection at lon_a - lon_b = +-angle */
+  double jd_ut;            /* search for the perfection nearest to this instant */
+  double window_days;      /* within +- this many days */
   noc_lon_at *at_a, *at_b; /* optional (NULL), caller owned: filled on first use at jd_ut */
 } noc_exact_query;
 
 typedef struct noc_exact_result {
   bool found;
   double jd_ut;
-  int lon_calls;          /* noc_body_longitude calls made by this search */
+  int lon_calls; /* noc_body_longitude calls made by this search */
 } noc_exact_result;
 
 /* The instant of perfection of an aspect between two bodies nearest to q->jd_ut. Not finding one

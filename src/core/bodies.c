@@ -11,9 +11,9 @@
 
 typedef struct body_info {
   const char *name;
-  const char *alias;  /* second accepted spelling, or NULL */
-  int se;             /* Swiss Ephemeris body; -1 for chart angles */
-  bool opposite;      /* the point opposite `se` (south nodes) */
+  const char *alias; /* second accepted spelling, or NULL */
+  int se;            /* Swiss Ephemeris body; -1 for chart angles */
+  bool opposite;     /* the point opposite `se` (south nodes) */
 } body_info;
 
 static const body_info bodies[NOC_BODY_COUNT] = {
@@ -62,7 +62,9 @@ bool noc_body_from_name(const char *name, noc_body *out) {
   return false;
 }
 
-bool noc_body_is_angle(noc_body body) { return body >= NOC_ASC && body < NOC_BODY_COUNT; }
+bool noc_body_is_angle(noc_body body) {
+  return body >= NOC_ASC && body < NOC_BODY_COUNT;
+}
 
 bool noc_body_jd_range(noc_body body, double *jd_min, double *jd_max) {
   /* Swiss Ephemeris restricts these centaurs to the span of their numerical integration. */
@@ -88,6 +90,7 @@ void noc_calc_options_default(noc_calc_options *opt) {
 }
 
 /* Stable API names of Swiss Ephemeris' predefined ayanamsas, indexed by SE_SIDM_*. */
+/* clang-format off */
 static const char *const ayanamsa_names[SE_NSIDM_PREDEF] = {
     "FAGAN_BRADLEY", "LAHIRI", "DELUCE", "RAMAN", "USHASHASHI", "KRISHNAMURTI", "DJWHAL_KHUL",
     "YUKTESHWAR", "JN_BHASIN", "BABYL_KUGLER1", "BABYL_KUGLER2", "BABYL_KUGLER3", "BABYL_HUBER",
@@ -98,6 +101,7 @@ static const char *const ayanamsa_names[SE_NSIDM_PREDEF] = {
     "ARYABHATA_522", "BABYL_BRITTON", "TRUE_SHEORAN", "GALCENT_COCHRANE", "GALEQU_FIORENZA",
     "VALENS_MOON", "LAHIRI_1940", "LAHIRI_VP285", "KRISHNAMURTI_VP291", "LAHIRI_ICRC",
 };
+/* clang-format on */
 
 bool noc_ayanamsa_from_name(const char *name, int *out) {
   for (int i = 0; i < SE_NSIDM_PREDEF; i++) {
@@ -114,12 +118,13 @@ bool noc_ayanamsa_from_name(const char *name, int *out) {
 }
 
 const char *noc_ayanamsa_name(int ayanamsa) {
-  if (ayanamsa == NOC_AYANAMSA_USER)
-    return "USER";
+  if (ayanamsa == NOC_AYANAMSA_USER) return "USER";
   return ayanamsa >= 0 && ayanamsa < SE_NSIDM_PREDEF ? ayanamsa_names[ayanamsa] : "UNKNOWN";
 }
 
-int noc_ayanamsa_count(void) { return SE_NSIDM_PREDEF; }
+int noc_ayanamsa_count(void) {
+  return SE_NSIDM_PREDEF;
+}
 
 static noc_status range_error(noc_body body, noc_error *err) {
   double lo, hi;
@@ -180,11 +185,9 @@ noc_status noc_body_longitude(noc_ctx *ctx, double jd_ut, noc_body body,
   int flags = noc_ctx_prepare_flags(ctx, opt, true);
   double xx[6];
   noc_status st = swe_checked(ctx, jd_ut, body, flags, opt, xx, err);
-  if (st != NOC_OK)
-    return st;
+  if (st != NOC_OK) return st;
   *lon = xx[0];
-  if (speed)
-    *speed = xx[3];
+  if (speed) *speed = xx[3];
   return NOC_OK;
 }
 
@@ -215,23 +218,20 @@ noc_status noc_body_position(noc_ctx *ctx, const noc_time *t, noc_body body,
                     bodies[body].name);
   bool sidereal = opt->zodiac == NOC_SIDEREAL;
   int flags = noc_ctx_prepare_flags(ctx, opt, sidereal);
-  double ecl[6];
+  double ecl[6] = {0};
   noc_status st = swe_checked(ctx, t->jd_ut, body, flags, opt, ecl, err);
-  if (st != NOC_OK)
-    return st;
+  if (st != NOC_OK) return st;
   /* Equatorial coordinates: one rotation of the tropical ecliptic of date by the true obliquity,
    * which is what Swiss Ephemeris' SEFLG_EQUATORIAL gives, at a fraction of a second call. */
   double trop[6];
   memcpy(trop, ecl, sizeof trop);
   if (sidereal) {
     st = swe_checked(ctx, t->jd_ut, body, flags & ~SEFLG_SIDEREAL, opt, trop, err);
-    if (st != NOC_OK)
-      return st;
+    if (st != NOC_OK) return st;
   }
-  double eps;
+  double eps = 0.0;
   st = noc_true_obliquity(ctx, t, &eps, err);
-  if (st != NOC_OK)
-    return st;
+  if (st != NOC_OK) return st;
   double equ[6];
   swe_cotrans_sp(trop, equ, -eps);
   out->longitude = ecl[0];

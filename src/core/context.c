@@ -26,11 +26,9 @@ static noc_status ctx_check_files(noc_error *err) {
 
 noc_status noc_ctx_open(noc_ctx **out, const char *ephe_path, noc_error *err) {
   *out = NULL;
-  if (ephe_path == NULL || ephe_path[0] == '\0')
-    ephe_path = default_ephe_path;
+  if (ephe_path == NULL || ephe_path[0] == '\0') ephe_path = default_ephe_path;
   noc_ctx *ctx = calloc(1, sizeof *ctx);
-  if (ctx == NULL)
-    return noc_fail(err, NOC_ERR_NOMEM, "", "out of memory");
+  if (ctx == NULL) return noc_fail(err, NOC_ERR_NOMEM, "", "out of memory");
   int n = snprintf(ctx->ephe_path, sizeof ctx->ephe_path, "%s", ephe_path);
   if (n < 0 || (size_t)n >= sizeof ctx->ephe_path) {
     free(ctx);
@@ -54,23 +52,26 @@ noc_status noc_ctx_open(noc_ctx **out, const char *ephe_path, noc_error *err) {
 }
 
 void noc_ctx_close(noc_ctx *ctx) {
-  if (ctx == NULL)
-    return;
+  if (ctx == NULL) return;
   swe_close(); /* releases this thread's file descriptors */
   free(ctx);
 }
 
-const char *noc_ctx_ephe_path(const noc_ctx *ctx) { return ctx->ephe_path; }
-const char *noc_swe_version(const noc_ctx *ctx) { return ctx->swe_version; }
-const char *noc_version(void) { return NOC_VERSION; }
+const char *noc_ctx_ephe_path(const noc_ctx *ctx) {
+  return ctx->ephe_path;
+}
+const char *noc_swe_version(const noc_ctx *ctx) {
+  return ctx->swe_version;
+}
+const char *noc_version(void) {
+  return NOC_VERSION;
+}
 
 int noc_ctx_prepare_flags(noc_ctx *ctx, const noc_calc_options *opt, bool sidereal) {
   int flags = SEFLG_SPEED;
   flags |= opt->ephemeris == NOC_EPHE_MOSHIER ? SEFLG_MOSEPH : SEFLG_SWIEPH;
-  if (opt->true_positions)
-    flags |= SEFLG_TRUEPOS;
-  if (opt->center == NOC_HELIOCENTRIC)
-    flags |= SEFLG_HELCTR;
+  if (opt->true_positions) flags |= SEFLG_TRUEPOS;
+  if (opt->center == NOC_HELIOCENTRIC) flags |= SEFLG_HELCTR;
   if (opt->center == NOC_TOPOCENTRIC) {
     flags |= SEFLG_TOPOCTR;
     if (!ctx->topo_set || ctx->topo_lon != opt->longitude || ctx->topo_lat != opt->latitude ||

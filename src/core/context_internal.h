@@ -13,12 +13,12 @@ enum { NOC_PATH_MAX = 512 };
 struct noc_ctx {
   char ephe_path[NOC_PATH_MAX];
   char swe_version[64];
-  pthread_t owner;          /* Swiss Ephemeris state is thread-local: only the owner may use it */
+  pthread_t owner; /* Swiss Ephemeris state is thread-local: only the owner may use it */
   /* What was last handed to Swiss Ephemeris' per-thread setters, to call them only on change. */
-  int sid_mode;             /* -1: never set */
+  int sid_mode; /* -1: never set */
   double sid_t0, sid_ayan_t0;
   bool topo_set;
-  double eps_jd_tt, eps_deg;  /* the last true obliquity computed, reused for the same instant */
+  double eps_jd_tt, eps_deg; /* the last true obliquity computed, reused for the same instant */
   double topo_lon, topo_lat, topo_alt;
 };
 

@@ -8,23 +8,26 @@
 #define NONE ((noc_body)-1)
 
 static const noc_body domicile[12] = {
-    NOC_MARS, NOC_VENUS, NOC_MERCURY, NOC_MOON,   NOC_SUN,    NOC_MERCURY,
-    NOC_VENUS, NOC_MARS, NOC_JUPITER, NOC_SATURN, NOC_SATURN, NOC_JUPITER,
+    NOC_MARS,  NOC_VENUS, NOC_MERCURY, NOC_MOON,   NOC_SUN,    NOC_MERCURY,
+    NOC_VENUS, NOC_MARS,  NOC_JUPITER, NOC_SATURN, NOC_SATURN, NOC_JUPITER,
 };
 
 /* Modern rulers of Scorpio, Aquarius and Pisces. */
 static noc_body modern_ruler(int sign) {
   switch (sign) {
-  case 7: return NOC_PLUTO;
-  case 10: return NOC_URANUS;
-  case 11: return NOC_NEPTUNE;
-  default: return domicile[sign];
+  case 7:
+    return NOC_PLUTO;
+  case 10:
+    return NOC_URANUS;
+  case 11:
+    return NOC_NEPTUNE;
+  default:
+    return domicile[sign];
   }
 }
 
 noc_body noc_sign_ruler(int sign, noc_rulers rulers) {
-  if (sign < 0 || sign > 11)
-    return NONE;
+  if (sign < 0 || sign > 11) return NONE;
   return rulers == NOC_RULERS_MODERN ? modern_ruler(sign) : domicile[sign];
 }
 
@@ -37,23 +40,21 @@ static const struct {
   noc_body planet;
   int sign, degree;
 } exaltations[] = {
-    {NOC_SUN, 0, 19},  {NOC_MOON, 1, 3},    {NOC_MERCURY, 5, 15}, {NOC_VENUS, 11, 27},
+    {NOC_SUN, 0, 19},  {NOC_MOON, 1, 3},     {NOC_MERCURY, 5, 15}, {NOC_VENUS, 11, 27},
     {NOC_MARS, 9, 28}, {NOC_JUPITER, 3, 15}, {NOC_SATURN, 6, 21},
 };
 enum { EXALTATION_COUNT = sizeof exaltations / sizeof exaltations[0] };
 
 noc_body noc_exaltation_ruler(int sign) {
   for (int i = 0; i < EXALTATION_COUNT; i++)
-    if (exaltations[i].sign == sign)
-      return exaltations[i].planet;
+    if (exaltations[i].sign == sign) return exaltations[i].planet;
   return NONE;
 }
 
 int noc_exaltation_degree(noc_body planet, int *sign) {
   for (int i = 0; i < EXALTATION_COUNT; i++) {
     if (exaltations[i].planet == planet) {
-      if (sign)
-        *sign = exaltations[i].sign;
+      if (sign) *sign = exaltations[i].sign;
       return exaltations[i].degree;
     }
   }
@@ -91,11 +92,11 @@ typedef struct term_row {
   unsigned char end[5];
 } term_row;
 
-#define J NOC_JUPITER
-#define V NOC_VENUS
+#define J  NOC_JUPITER
+#define V  NOC_VENUS
 #define ME NOC_MERCURY
 #define MA NOC_MARS
-#define S NOC_SATURN
+#define S  NOC_SATURN
 static const term_row egyptian[12] = {
     {{J, V, ME, MA, S}, {6, 12, 20, 25, 30}},  {{V, ME, J, S, MA}, {8, 14, 22, 27, 30}},
     {{ME, J, V, MA, S}, {6, 12, 17, 24, 30}},  {{MA, V, ME, J, S}, {7, 13, 19, 26, 30}},
@@ -123,8 +124,7 @@ noc_body noc_term_ruler(double lon, noc_terms terms) {
   noc_dms_split(lon, &d);
   const term_row *row = terms == NOC_TERMS_PTOLEMAIC ? &ptolemaic[d.sign] : &egyptian[d.sign];
   for (int i = 0; i < 5; i++)
-    if (d.degree < row->end[i])
-      return row->ruler[i];
+    if (d.degree < row->end[i]) return row->ruler[i];
   return row->ruler[4];
 }
 
@@ -138,7 +138,9 @@ noc_body noc_face_ruler(double lon) {
   return chaldean[(2 + decan) % 7];
 }
 
-static bool classical(noc_body p) { return p >= NOC_SUN && p <= NOC_SATURN; }
+static bool classical(noc_body p) {
+  return p >= NOC_SUN && p <= NOC_SATURN;
+}
 
 void noc_dignity_of(noc_body planet, double lon, bool day, const noc_dignity_options *opt,
                     noc_dignity *out) {
@@ -151,23 +153,15 @@ void noc_dignity_of(noc_body planet, double lon, bool day, const noc_dignity_opt
   out->term_ruler = noc_term_ruler(lon, opt->terms);
   out->face_ruler = noc_face_ruler(lon);
   noc_triplicity_rulers(sign, opt->triplicity, out->triplicity_rulers);
-  if (rules_sign(planet, sign, opt->rulers))
-    out->rulership = NOC_SCORE_RULERSHIP;
-  if (rules_sign(planet, opposite, opt->rulers))
-    out->detriment = NOC_SCORE_DETRIMENT;
-  if (out->exaltation_ruler == planet)
-    out->exaltation = NOC_SCORE_EXALTATION;
-  if (noc_exaltation_ruler(opposite) == planet)
-    out->fall = NOC_SCORE_FALL;
-  if (out->triplicity_rulers[day ? 0 : 1] == planet)
-    out->triplicity = NOC_SCORE_TRIPLICITY;
-  if (out->term_ruler == planet)
-    out->term = NOC_SCORE_TERM;
-  if (out->face_ruler == planet)
-    out->face = NOC_SCORE_FACE;
+  if (rules_sign(planet, sign, opt->rulers)) out->rulership = NOC_SCORE_RULERSHIP;
+  if (rules_sign(planet, opposite, opt->rulers)) out->detriment = NOC_SCORE_DETRIMENT;
+  if (out->exaltation_ruler == planet) out->exaltation = NOC_SCORE_EXALTATION;
+  if (noc_exaltation_ruler(opposite) == planet) out->fall = NOC_SCORE_FALL;
+  if (out->triplicity_rulers[day ? 0 : 1] == planet) out->triplicity = NOC_SCORE_TRIPLICITY;
+  if (out->term_ruler == planet) out->term = NOC_SCORE_TERM;
+  if (out->face_ruler == planet) out->face = NOC_SCORE_FACE;
   int dignity = out->rulership + out->exaltation + out->triplicity + out->term + out->face;
-  if (classical(planet) && dignity == 0)
-    out->peregrine = NOC_SCORE_PEREGRINE;
+  if (classical(planet) && dignity == 0) out->peregrine = NOC_SCORE_PEREGRINE;
   out->total = dignity + out->detriment + out->fall + out->peregrine;
 }
 
@@ -179,8 +173,7 @@ int noc_dignity_points_at(noc_body planet, double lon, bool day, const noc_digni
 
 bool noc_mutual_reception(noc_body a, double lon_a, noc_body b, double lon_b, noc_rulers rulers,
                           noc_reception_kind *kind) {
-  if (a == b)
-    return false;
+  if (a == b) return false;
   noc_dms da, db;
   noc_dms_split(lon_a, &da);
   noc_dms_split(lon_b, &db);
@@ -196,7 +189,6 @@ bool noc_mutual_reception(noc_body a, double lon_a, noc_body b, double lon_b, no
     k = NOC_RECEPTION_MIXED;
   else
     return false;
-  if (kind)
-    *kind = k;
+  if (kind) *kind = k;
   return true;
 }

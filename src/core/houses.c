@@ -12,22 +12,23 @@
 /* One table for names and letters. Q is Pullen sinusoidal ratio and S is Sripati, as Swiss
  * Ephemeris defines them (some peers swap the two). */
 static const noc_house_system systems[] = {
-    {'P', "PLACIDUS", 12},        {'K', "KOCH", 12},
-    {'O', "PORPHYRY", 12},        {'R', "REGIOMONTANUS", 12},
-    {'C', "CAMPANUS", 12},        {'A', "EQUAL", 12},
-    {'D', "EQUAL_MC", 12},        {'N', "EQUAL_ARIES", 12},
-    {'W', "WHOLE_SIGN", 12},      {'V', "VEHLOW", 12},
-    {'X', "MERIDIAN", 12},        {'M', "MORINUS", 12},
-    {'B', "ALCABITIUS", 12},      {'T', "TOPOCENTRIC", 12},
-    {'U', "KRUSINSKI", 12},       {'S', "SRIPATI", 12},
-    {'L', "PULLEN_SD", 12},       {'Q', "PULLEN_SR", 12},
-    {'F', "CARTER", 12},          {'H', "HORIZONTAL", 12},
-    {'I', "SUNSHINE", 12},        {'i', "SUNSHINE_MAKRANSKY", 12},
-    {'Y', "APC", 12},             {'G', "GAUQUELIN", 36},
+    {'P', "PLACIDUS", 12},   {'K', "KOCH", 12},
+    {'O', "PORPHYRY", 12},   {'R', "REGIOMONTANUS", 12},
+    {'C', "CAMPANUS", 12},   {'A', "EQUAL", 12},
+    {'D', "EQUAL_MC", 12},   {'N', "EQUAL_ARIES", 12},
+    {'W', "WHOLE_SIGN", 12}, {'V', "VEHLOW", 12},
+    {'X', "MERIDIAN", 12},   {'M', "MORINUS", 12},
+    {'B', "ALCABITIUS", 12}, {'T', "TOPOCENTRIC", 12},
+    {'U', "KRUSINSKI", 12},  {'S', "SRIPATI", 12},
+    {'L', "PULLEN_SD", 12},  {'Q', "PULLEN_SR", 12},
+    {'F', "CARTER", 12},     {'H', "HORIZONTAL", 12},
+    {'I', "SUNSHINE", 12},   {'i', "SUNSHINE_MAKRANSKY", 12},
+    {'Y', "APC", 12},        {'G', "GAUQUELIN", 36},
 };
 enum { SYSTEM_COUNT = sizeof systems / sizeof systems[0] };
 
 /* Other spellings users send. */
+/* clang-format off */
 static const struct {
   const char *alias;
   char letter;
@@ -36,11 +37,11 @@ static const struct {
     {"AXIAL", 'X'},       {"AXIAL_ROTATION", 'X'}, {"POLICH_PAGE", 'T'}, {"AZIMUTHAL", 'H'},
     {"CARTER_POLI_EQUATORIAL", 'F'}, {"GAUQUELIN_SECTORS", 'G'}, {"EQUAL_MIDHEAVEN", 'D'},
 };
+/* clang-format on */
 
 const noc_house_system *noc_house_system_by_letter(char letter) {
   for (int i = 0; i < SYSTEM_COUNT; i++)
-    if (systems[i].letter == letter)
-      return &systems[i];
+    if (systems[i].letter == letter) return &systems[i];
   return NULL;
 }
 
@@ -60,30 +61,27 @@ const noc_house_system *noc_house_system_find(const char *name) {
     return s;
   }
   char norm[48];
-  if (n == 0 || n >= sizeof norm)
-    return NULL;
+  if (n == 0 || n >= sizeof norm) return NULL;
   for (size_t i = 0; i <= n; i++) {
     char c = name[i];
     norm[i] = (c == '-' || c == ' ') ? '_' : (char)toupper((unsigned char)c);
   }
   for (int i = 0; i < SYSTEM_COUNT; i++)
-    if (strcmp(norm, systems[i].name) == 0)
-      return &systems[i];
+    if (strcmp(norm, systems[i].name) == 0) return &systems[i];
   for (size_t i = 0; i < sizeof aliases / sizeof aliases[0]; i++)
-    if (strcmp(norm, aliases[i].alias) == 0)
-      return noc_house_system_by_letter(aliases[i].letter);
+    if (strcmp(norm, aliases[i].alias) == 0) return noc_house_system_by_letter(aliases[i].letter);
   return NULL;
 }
 
 noc_status noc_houses_calc(noc_ctx *ctx, const noc_time *t, double latitude, double longitude,
-                           const noc_house_system *system, const noc_calc_options *opt,
-                           bool strict, noc_houses *out, noc_error *err) {
+                           const noc_house_system *system, const noc_calc_options *opt, bool strict,
+                           noc_houses *out, noc_error *err) {
   memset(out, 0, sizeof *out);
   int flags = noc_ctx_prepare_flags(ctx, opt, true) & SEFLG_SIDEREAL;
   double cusps[37 + 1], ascmc[10];
   char serr[AS_MAXCH] = "";
-  int ret = swe_houses_ex2(t->jd_ut, flags, latitude, longitude, system->letter, cusps, ascmc,
-                           NULL, NULL, serr);
+  int ret = swe_houses_ex2(t->jd_ut, flags, latitude, longitude, system->letter, cusps, ascmc, NULL,
+                           NULL, serr);
   out->requested = system;
   out->used = system;
   if (ret < 0) {
@@ -119,8 +117,7 @@ int noc_house_of(const noc_houses *h, double longitude) {
     double a = h->cusps[i], b = h->cusps[(i + 1) % n];
     double span = reversed ? noc_norm360(a - b) : noc_norm360(b - a);
     double off = reversed ? noc_norm360(a - lon) : noc_norm360(lon - a);
-    if (off < span)
-      return i + 1;
+    if (off < span) return i + 1;
   }
   return 1;
 }

@@ -8,11 +8,19 @@
 #include "nocturna/points.h"
 #include "nocturna/zodiac.h"
 
-typedef enum op_kind { OP_BODY, OP_ASC, OP_MC, OP_CUSP, OP_RULER_OF_CUSP, OP_LOT, OP_FIXED } op_kind;
+typedef enum op_kind {
+  OP_BODY,
+  OP_ASC,
+  OP_MC,
+  OP_CUSP,
+  OP_RULER_OF_CUSP,
+  OP_LOT,
+  OP_FIXED
+} op_kind;
 
 typedef struct operand {
   op_kind kind;
-  int arg;  /* body, cusp number 1..12, lot index, or fixed degrees */
+  int arg; /* body, cusp number 1..12, lot index, or fixed degrees */
 } operand;
 
 typedef struct formula {
@@ -26,10 +34,12 @@ struct noc_part_def {
   const char *aliases[3];
   formula day, night;
   bool reverses;
-  bool shorter_arc;   /* base + the shorter arc between plus and minus (Valens' Basis) */
+  bool shorter_arc; /* base + the shorter arc between plus and minus (Valens' Basis) */
   const char *source;
 };
 
+/* Kept by hand: clang-format splits brace-initialiser macros and one-lot-a-line rows. */
+/* clang-format off */
 #define B(x) {OP_BODY, NOC_##x}
 #define ASC {OP_ASC, 0}
 #define MC {OP_MC, 0}
@@ -76,6 +86,7 @@ static const noc_part_def parts[] = {
     {"ENEMIES", {NULL}, SAME(ASC, CUSP(12), RULER(12)), biruni},
 };
 enum { PART_COUNT = sizeof parts / sizeof parts[0] };
+/* clang-format on */
 
 #undef B
 #undef ASC
@@ -87,28 +98,33 @@ enum { PART_COUNT = sizeof parts / sizeof parts[0] };
 #undef SAME
 #undef REV
 
-int noc_part_count(void) { return PART_COUNT; }
+int noc_part_count(void) {
+  return PART_COUNT;
+}
 
 const noc_part_def *noc_part_at(int index) {
   return index >= 0 && index < PART_COUNT ? &parts[index] : NULL;
 }
 
 const noc_part_def *noc_part_find(const char *name) {
-  if (name == NULL)
-    return NULL;
+  if (name == NULL) return NULL;
   for (int i = 0; i < PART_COUNT; i++) {
-    if (strcasecmp(name, parts[i].name) == 0)
-      return &parts[i];
+    if (strcasecmp(name, parts[i].name) == 0) return &parts[i];
     for (int k = 0; k < 3 && parts[i].aliases[k]; k++)
-      if (strcasecmp(name, parts[i].aliases[k]) == 0)
-        return &parts[i];
+      if (strcasecmp(name, parts[i].aliases[k]) == 0) return &parts[i];
   }
   return NULL;
 }
 
-const char *noc_part_name(const noc_part_def *def) { return def->name; }
-const char *noc_part_source(const noc_part_def *def) { return def->source; }
-bool noc_part_reverses(const noc_part_def *def) { return def->reverses; }
+const char *noc_part_name(const noc_part_def *def) {
+  return def->name;
+}
+const char *noc_part_source(const noc_part_def *def) {
+  return def->source;
+}
+bool noc_part_reverses(const noc_part_def *def) {
+  return def->reverses;
+}
 
 static bool operand_needs_houses(const operand *o) {
   return o->kind == OP_CUSP || o->kind == OP_RULER_OF_CUSP;
@@ -126,8 +142,7 @@ bool noc_part_needs_houses(const noc_part_def *def) {
 static double lot_value(const noc_part_def *def, const noc_part_chart *c);
 
 static double cusp_of(const noc_part_chart *c, int n) {
-  if (c->has_cusps)
-    return c->cusps[n - 1];
+  if (c->has_cusps) return c->cusps[n - 1];
   return noc_norm360(c->asc + 30.0 * (n - 1)); /* equal houses when no cusps were given */
 }
 
@@ -139,28 +154,47 @@ static noc_body ruler_of_cusp(const noc_part_chart *c, int n) {
 
 static double operand_value(const operand *o, const noc_part_chart *c) {
   switch (o->kind) {
-  case OP_BODY: return c->lon[o->arg];
-  case OP_ASC: return c->asc;
-  case OP_MC: return c->mc;
-  case OP_CUSP: return cusp_of(c, o->arg);
-  case OP_RULER_OF_CUSP: return c->lon[ruler_of_cusp(c, o->arg)];
-  case OP_LOT: return lot_value(&parts[o->arg], c);
-  case OP_FIXED: return (double)o->arg;
+  case OP_BODY:
+    return c->lon[o->arg];
+  case OP_ASC:
+    return c->asc;
+  case OP_MC:
+    return c->mc;
+  case OP_CUSP:
+    return cusp_of(c, o->arg);
+  case OP_RULER_OF_CUSP:
+    return c->lon[ruler_of_cusp(c, o->arg)];
+  case OP_LOT:
+    return lot_value(&parts[o->arg], c);
+  case OP_FIXED:
+    return (double)o->arg;
   }
   return 0.0;
 }
 
 static void operand_text(const operand *o, const noc_part_chart *c, char *buf, size_t cap) {
   switch (o->kind) {
-  case OP_BODY: snprintf(buf, cap, "%s", noc_body_name((noc_body)o->arg)); return;
-  case OP_ASC: snprintf(buf, cap, "ASC"); return;
-  case OP_MC: snprintf(buf, cap, "MC"); return;
-  case OP_CUSP: snprintf(buf, cap, "CUSP_%d", o->arg); return;
+  case OP_BODY:
+    snprintf(buf, cap, "%s", noc_body_name((noc_body)o->arg));
+    return;
+  case OP_ASC:
+    snprintf(buf, cap, "ASC");
+    return;
+  case OP_MC:
+    snprintf(buf, cap, "MC");
+    return;
+  case OP_CUSP:
+    snprintf(buf, cap, "CUSP_%d", o->arg);
+    return;
   case OP_RULER_OF_CUSP:
     snprintf(buf, cap, "RULER_OF_CUSP_%d (%s)", o->arg, noc_body_name(ruler_of_cusp(c, o->arg)));
     return;
-  case OP_LOT: snprintf(buf, cap, "%s", parts[o->arg].name); return;
-  case OP_FIXED: snprintf(buf, cap, "%d %s", o->arg % 30, noc_sign_name(o->arg / 30)); return;
+  case OP_LOT:
+    snprintf(buf, cap, "%s", parts[o->arg].name);
+    return;
+  case OP_FIXED:
+    snprintf(buf, cap, "%d %s", o->arg % 30, noc_sign_name(o->arg / 30));
+    return;
   }
   buf[0] = '\0';
 }

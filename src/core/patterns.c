@@ -30,9 +30,8 @@ void noc_pattern_config_default(noc_pattern_config *cfg) {
 
 /* The aspects the patterns are made of, between every pair: orb, or -1 when out of orb. */
 enum { P_OPP, P_TRI, P_SQR, P_SEX, P_QUI, P_KINDS };
-static const noc_aspect_type kind_type[P_KINDS] = {NOC_ASP_OPPOSITION, NOC_ASP_TRINE,
-                                                   NOC_ASP_SQUARE, NOC_ASP_SEXTILE,
-                                                   NOC_ASP_QUINCUNX};
+static const noc_aspect_type kind_type[P_KINDS] = {
+    NOC_ASP_OPPOSITION, NOC_ASP_TRINE, NOC_ASP_SQUARE, NOC_ASP_SEXTILE, NOC_ASP_QUINCUNX};
 
 typedef struct grid {
   int n;
@@ -57,7 +56,9 @@ static void build_grid(const noc_pattern_point *p, int n, const noc_pattern_conf
   }
 }
 
-static bool in(const grid *g, int kind, int a, int b) { return g->orb[kind][a][b] >= 0.0f; }
+static bool in(const grid *g, int kind, int a, int b) {
+  return g->orb[kind][a][b] >= 0.0f;
+}
 
 typedef struct sink {
   noc_pattern *out;
@@ -65,8 +66,8 @@ typedef struct sink {
 } sink;
 
 /* Records a pattern; the orbs of its aspects are passed as (kind, a, b) triples. */
-static void add(sink *s, noc_pattern_type type, const int *members, int n, int apex,
-                const grid *g, const int (*aspects)[3], int naspects) {
+static void add(sink *s, noc_pattern_type type, const int *members, int n, int apex, const grid *g,
+                const int (*aspects)[3], int naspects) {
   if (s->count < s->cap) {
     noc_pattern *p = &s->out[s->count];
     memset(p, 0, sizeof *p);
@@ -106,12 +107,10 @@ static void crosses_and_rectangles(const grid *g, sink *s) {
   int n = g->n;
   for (int a = 0; a < n; a++)
     for (int c = a + 1; c < n; c++) {
-      if (!in(g, P_OPP, a, c))
-        continue;
+      if (!in(g, P_OPP, a, c)) continue;
       for (int b = a + 1; b < n; b++)
         for (int d = b + 1; d < n; d++) {
-          if (b == c || d == c || !in(g, P_OPP, b, d))
-            continue;
+          if (b == c || d == c || !in(g, P_OPP, b, d)) continue;
           int m[4] = {a, b, c, d};
           if (is_grand_cross(g, a, b, c, d)) {
             int asp[6][3] = {{P_OPP, a, c}, {P_OPP, b, d}, {P_SQR, a, b},
@@ -140,8 +139,7 @@ static bool inside_cross(const grid *g, int a, int b, int apex) {
 static void t_squares(const grid *g, sink *s) {
   for (int a = 0; a < g->n; a++)
     for (int b = a + 1; b < g->n; b++) {
-      if (!in(g, P_OPP, a, b))
-        continue;
+      if (!in(g, P_OPP, a, b)) continue;
       for (int c = 0; c < g->n; c++)
         if (c != a && c != b && in(g, P_SQR, a, c) && in(g, P_SQR, b, c) &&
             !inside_cross(g, a, b, c)) {
@@ -155,8 +153,7 @@ static void t_squares(const grid *g, sink *s) {
 static void yods(const grid *g, sink *s) {
   for (int a = 0; a < g->n; a++)
     for (int b = a + 1; b < g->n; b++) {
-      if (!in(g, P_SEX, a, b))
-        continue;
+      if (!in(g, P_SEX, a, b)) continue;
       for (int c = 0; c < g->n; c++)
         if (c != a && c != b && in(g, P_QUI, a, c) && in(g, P_QUI, b, c)) {
           int m[3] = {a, b, c};
@@ -172,8 +169,7 @@ static void kites(const grid *g, sink *s) {
   for (int x = 0; x < n; x++)
     for (int y = x + 1; y < n; y++)
       for (int z = y + 1; z < n; z++) {
-        if (!in(g, P_TRI, x, y) || !in(g, P_TRI, x, z) || !in(g, P_TRI, y, z))
-          continue;
+        if (!in(g, P_TRI, x, y) || !in(g, P_TRI, x, z) || !in(g, P_TRI, y, z)) continue;
         int tri[3] = {x, y, z};
         for (int k = 0; k < 3; k++) {
           int a = tri[k], b = tri[(k + 1) % 3], c = tri[(k + 2) % 3];
@@ -197,11 +193,9 @@ static void stelliums(const noc_pattern_point *p, int n, int min, bool by_house,
       noc_dms d;
       noc_dms_split(p[i].longitude, &d);
       int key = by_house ? p[i].house - 1 : d.sign;
-      if (key == k && (!by_house || p[i].house > 0))
-        m[count++] = i;
+      if (key == k && (!by_house || p[i].house > 0)) m[count++] = i;
     }
-    if (count < min)
-      continue;
+    if (count < min) continue;
     if (s->count < s->cap) {
       noc_pattern *pat = &s->out[s->count];
       memset(pat, 0, sizeof *pat);
@@ -216,9 +210,8 @@ static void stelliums(const noc_pattern_point *p, int n, int min, bool by_house,
   }
 }
 
-noc_status noc_patterns_find(const noc_pattern_point *points, int n,
-                             const noc_pattern_config *cfg, noc_pattern *out, int cap,
-                             int *count, noc_error *err) {
+noc_status noc_patterns_find(const noc_pattern_point *points, int n, const noc_pattern_config *cfg,
+                             noc_pattern *out, int cap, int *count, noc_error *err) {
   *count = 0;
   if (n < 0 || n > NOC_BODY_COUNT || (n > 0 && points == NULL) || cap < 0 ||
       (cap > 0 && out == NULL))
@@ -229,8 +222,7 @@ noc_status noc_patterns_find(const noc_pattern_point *points, int n,
     cfg = &defaults;
   }
   grid *g = malloc(sizeof *g);
-  if (g == NULL)
-    return noc_fail(err, NOC_ERR_NOMEM, "", "out of memory");
+  if (g == NULL) return noc_fail(err, NOC_ERR_NOMEM, "", "out of memory");
   build_grid(points, n, cfg, g);
   sink s = {out, cap, 0};
   grand_trines(g, &s);
@@ -244,14 +236,14 @@ noc_status noc_patterns_find(const noc_pattern_point *points, int n,
   free(g);
   *count = s.count;
   if (s.count > cap)
-    return noc_fail(err, NOC_ERR_NOMEM, "", "%d patterns found, more than the %d allowed",
-                    s.count, cap);
+    return noc_fail(err, NOC_ERR_NOMEM, "", "%d patterns found, more than the %d allowed", s.count,
+                    cap);
   return NOC_OK;
 }
 
 /* ---- Jones shapes -------------------------------------------------------------------------- */
 
-static const char *const shape_names[] = {"BUNDLE", "BOWL", "BUCKET", "LOCOMOTIVE",
+static const char *const shape_names[] = {"BUNDLE", "BOWL",   "BUCKET", "LOCOMOTIVE",
                                           "SEESAW", "SPLASH", "SPLAY"};
 
 const char *noc_jones_shape_name(noc_jones_shape shape) {
@@ -272,8 +264,7 @@ static int cmp_ordered(const void *a, const void *b) {
 static int bucket_handle(const ordered *o, const double *gap, int n) {
   for (int h = 0; h < n; h++) {
     double before = gap[(h + n - 1) % n], after = gap[h];
-    if (before >= 60.0 && after >= 60.0 && 360.0 - before - after <= 180.0)
-      return o[h].index;
+    if (before >= 60.0 && after >= 60.0 && 360.0 - before - after <= 180.0) return o[h].index;
   }
   return -1;
 }
@@ -283,8 +274,7 @@ void noc_jones_shape_of(const double *lon, int n, noc_shape_info *out) {
   out->handle = -1;
   out->leading = -1;
   out->shape = NOC_SHAPE_SPLASH;
-  if (n < 3 || n > NOC_BODY_COUNT)
-    return;
+  if (n < 3 || n > NOC_BODY_COUNT) return;
   ordered o[NOC_BODY_COUNT];
   double gap[NOC_BODY_COUNT];
   for (int i = 0; i < n; i++)
@@ -292,16 +282,14 @@ void noc_jones_shape_of(const double *lon, int n, noc_shape_info *out) {
   qsort(o, (size_t)n, sizeof o[0], cmp_ordered);
   int widest = 0, wide60 = 0;
   for (int i = 0; i < n; i++) {
-    gap[i] = noc_norm360(o[(i + 1) % n].lon - o[i].lon); /* after point i */
-    if (i == n - 1 && o[0].lon == o[i].lon)
-      gap[i] = 360.0; /* all points at one longitude */
+    gap[i] = noc_norm360(o[(i + 1) % n].lon - o[i].lon);    /* after point i */
+    if (i == n - 1 && o[0].lon == o[i].lon) gap[i] = 360.0; /* all points at one longitude */
     widest = gap[i] > gap[widest] ? i : widest;
     wide60 += gap[i] >= 60.0;
   }
   out->largest_gap = gap[widest];
   for (int i = 0; i < n; i++)
-    if (i != widest && gap[i] > out->second_gap)
-      out->second_gap = gap[i];
+    if (i != widest && gap[i] > out->second_gap) out->second_gap = gap[i];
   out->occupied_arc = 360.0 - out->largest_gap;
   out->leading = o[(widest + 1) % n].index;
   if (out->largest_gap >= 240.0)
@@ -325,8 +313,12 @@ void noc_jones_shape_of(const double *lon, int n, noc_shape_info *out) {
 
 /* ---- Elements and modalities --------------------------------------------------------------- */
 
-int noc_sign_element(int sign) { return ((sign % 12) + 12) % 12 % 4; }
-int noc_sign_modality(int sign) { return ((sign % 12) + 12) % 12 % 3; }
+int noc_sign_element(int sign) {
+  return ((sign % 12) + 12) % 12 % 4;
+}
+int noc_sign_modality(int sign) {
+  return ((sign % 12) + 12) % 12 % 3;
+}
 
 const char *noc_element_name(int element) {
   static const char *const names[4] = {"FIRE", "EARTH", "AIR", "WATER"};

@@ -18,9 +18,13 @@ bool noc_is_day_chart(double sun_lon, double asc_lon) {
   return noc_norm360(sun_lon - (asc_lon + 180.0)) < 180.0;
 }
 
-double noc_antiscion(double lon) { return noc_norm360(180.0 - lon); }
+double noc_antiscion(double lon) {
+  return noc_norm360(180.0 - lon);
+}
 
-double noc_contra_antiscion(double lon) { return noc_norm360(-lon); }
+double noc_contra_antiscion(double lon) {
+  return noc_norm360(-lon);
+}
 
 double noc_harmonic_longitude(double lon, int harmonic) {
   /* Reduce first so that large harmonics of large longitudes keep their precision. */
@@ -44,7 +48,9 @@ double noc_ecliptic_right_ascension(double lon, double lat, double eps) {
   return noc_norm360(atan2(y, cos(l)) / deg2rad);
 }
 
-bool noc_out_of_bounds(double declination, double eps) { return fabs(declination) > eps; }
+bool noc_out_of_bounds(double declination, double eps) {
+  return fabs(declination) > eps;
+}
 
 noc_parallel_kind noc_parallel_of(double d1, double d2, double orb, double *orb_out) {
   double par = fabs(d1 - d2), contra = fabs(d1 + d2);
@@ -58,8 +64,7 @@ noc_parallel_kind noc_parallel_of(double d1, double d2, double orb, double *orb_
     kind = NOC_CONTRAPARALLEL;
     best = contra;
   }
-  if (orb_out)
-    *orb_out = best;
+  if (orb_out) *orb_out = best;
   return kind;
 }
 
@@ -88,7 +93,8 @@ static noc_status special_calc(double jd_ut, noc_special_body which, int flags,
       special_bodies[which].se < SE_FICT_OFFSET)
     return noc_fail(err, NOC_ERR_EPHEMERIS, "",
                     "Swiss Ephemeris files are missing for %s at this date; refusing the "
-                    "Moshier fallback", special_bodies[which].name);
+                    "Moshier fallback",
+                    special_bodies[which].name);
   if (special_bodies[which].opposite) {
     xx[0] = noc_norm360(xx[0] + 180.0);
     xx[1] = -xx[1];
@@ -106,21 +112,25 @@ noc_status noc_special_body_position(noc_ctx *ctx, const noc_time *t, noc_specia
   int flags = noc_ctx_prepare_flags(ctx, opt, sidereal);
   double ecl[6], trop[6];
   noc_status st = special_calc(t->jd_ut, which, flags, opt, ecl, err);
-  if (st != NOC_OK)
-    return st;
+  if (st != NOC_OK) return st;
   memcpy(trop, ecl, sizeof trop);
-  if (sidereal && (st = special_calc(t->jd_ut, which, flags & ~SEFLG_SIDEREAL, opt, trop, err)) !=
-                      NOC_OK)
+  if (sidereal &&
+      (st = special_calc(t->jd_ut, which, flags & ~SEFLG_SIDEREAL, opt, trop, err)) != NOC_OK)
     return st;
   double eps, equ[6];
-  if ((st = noc_true_obliquity(ctx, t, &eps, err)) != NOC_OK)
-    return st;
+  if ((st = noc_true_obliquity(ctx, t, &eps, err)) != NOC_OK) return st;
   swe_cotrans_sp(trop, equ, -eps);
   *out = (noc_position){
-      .longitude = ecl[0], .latitude = ecl[1], .distance = ecl[2],
-      .speed_longitude = ecl[3], .speed_latitude = ecl[4], .speed_distance = ecl[5],
-      .right_ascension = noc_norm360(equ[0]), .declination = equ[1],
-      .speed_right_ascension = equ[3], .speed_declination = equ[4],
+      .longitude = ecl[0],
+      .latitude = ecl[1],
+      .distance = ecl[2],
+      .speed_longitude = ecl[3],
+      .speed_latitude = ecl[4],
+      .speed_distance = ecl[5],
+      .right_ascension = noc_norm360(equ[0]),
+      .declination = equ[1],
+      .speed_right_ascension = equ[3],
+      .speed_declination = equ[4],
   };
   return NOC_OK;
 }
@@ -137,10 +147,8 @@ static noc_status elongation(void *user, double jd, double *deg, double *rate, n
   elongation_fn *f = user;
   double lm, sm, ls, ss;
   noc_status st = noc_body_longitude(f->ctx, jd, NOC_MOON, f->opt, &lm, &sm, err);
-  if (st == NOC_OK)
-    st = noc_body_longitude(f->ctx, jd, NOC_SUN, f->opt, &ls, &ss, err);
-  if (st != NOC_OK)
-    return st;
+  if (st == NOC_OK) st = noc_body_longitude(f->ctx, jd, NOC_SUN, f->opt, &ls, &ss, err);
+  if (st != NOC_OK) return st;
   *deg = lm - ls;
   *rate = sm - ss;
   return NOC_OK;
@@ -151,8 +159,7 @@ noc_status noc_prenatal_syzygy(noc_ctx *ctx, const noc_time *t, const noc_calc_o
   /* Syzygies are at most half a synodic month (14.8 days) apart. The elongation is a
    * geocentric notion: a heliocentric chart still uses the geocentric lunation. */
   noc_calc_options geo = *opt;
-  if (geo.center == NOC_HELIOCENTRIC)
-    geo.center = NOC_GEOCENTRIC;
+  if (geo.center == NOC_HELIOCENTRIC) geo.center = NOC_GEOCENTRIC;
   noc_crossing_search s = {
       .t0 = t->jd_ut,
       .jd_min = t->jd_ut - 16.0,
@@ -166,15 +173,13 @@ noc_status noc_prenatal_syzygy(noc_ctx *ctx, const noc_time *t, const noc_calc_o
   elongation_fn f = {ctx, &geo};
   noc_crossing c;
   noc_status st = noc_find_nearest_crossing(elongation, &f, &s, &c, err);
-  if (st != NOC_OK)
-    return st;
+  if (st != NOC_OK) return st;
   if (!c.found)
     return noc_fail(err, NOC_ERR_RANGE, "date",
                     "no new or full Moon found in the 16 days before this date");
   out->jd_ut = c.jd;
   out->new_moon = c.target == 0;
   st = noc_body_longitude(ctx, c.jd, NOC_MOON, &geo, &out->moon_lon, NULL, err);
-  if (st == NOC_OK)
-    st = noc_body_longitude(ctx, c.jd, NOC_SUN, &geo, &out->sun_lon, NULL, err);
+  if (st == NOC_OK) st = noc_body_longitude(ctx, c.jd, NOC_SUN, &geo, &out->sun_lon, NULL, err);
   return st;
 }

@@ -44,10 +44,8 @@ noc_status noc_find_root(noc_root_fn fn, void *user, const noc_root_point *a,
     step_before = step;
     noc_root_point p = {x, 0.0, 0.0};
     noc_status st = fn(user, x, &p.f, &p.dfdx, err);
-    if (evals)
-      (*evals)++;
-    if (st != NOC_OK)
-      return st;
+    if (evals) (*evals)++;
+    if (st != NOC_OK) return st;
     if (!isfinite(p.f))
       return noc_fail(err, NOC_ERR_INTERNAL, "", "root search met a non-finite value");
     if (p.f == 0.0 || step <= tol || width <= tol) {
@@ -60,11 +58,10 @@ noc_status noc_find_root(noc_root_fn fn, void *user, const noc_root_point *a,
       pos = p;
     cur = p;
   }
-  return noc_fail(err, NOC_ERR_INTERNAL, "", "root search did not converge in %d steps",
-                  max_evals);
+  return noc_fail(err, NOC_ERR_INTERNAL, "", "root search did not converge in %d steps", max_evals);
 }
 
-/* ---- The nearest crossing of an angle --------------------------------------------------------- */
+/* ---- The nearest crossing of an angle -------------------------------------------------------- */
 
 /* Steps shorter than this (days) are not used to judge the acceleration bound. */
 #define ACCEL_SPAN_MIN 0.01
@@ -73,9 +70,9 @@ noc_status noc_find_root(noc_root_fn fn, void *user, const noc_root_point *a,
 
 /* The last evaluated point of one of the two walks out of t0. */
 typedef struct walk {
-  int dir;          /* +1 forward in time, -1 backward */
+  int dir; /* +1 forward in time, -1 backward */
   double x, deg, rate;
-  double max_step;  /* shrinks when a step turned out too long to bracket cleanly */
+  double max_step; /* shrinks when a step turned out too long to bracket cleanly */
   bool done;
 } walk;
 
@@ -84,7 +81,7 @@ typedef struct search_state {
   noc_angle_fn fn;
   void *user;
   const noc_crossing_search *s;
-  double accel;     /* the bound in use: raised when the motion is seen to exceed it */
+  double accel; /* the bound in use: raised when the motion is seen to exceed it */
   noc_crossing *out;
   double best_dist; /* |root - t0| of the nearest root found so far */
 } search_state;
@@ -112,8 +109,7 @@ static void target_gaps(const noc_crossing_search *s, double deg, double *up, do
 /* The longest s for which a*s + k*s^2/2 <= gap: how far the angle may be followed at rate a
  * towards a target gap degrees away when its rate can change by at most k per day. */
 static double safe_span(double gap, double a, double k) {
-  if (k <= 0.0)
-    return a > 0.0 ? gap / a : INFINITY;
+  if (k <= 0.0) return a > 0.0 ? gap / a : INFINITY;
   double root = sqrt(a * a + 2.0 * k * gap);
   /* Two forms of the same root, each free of cancellation on its side. */
   return a > 0.0 ? 2.0 * gap / (a + root) : (root - a) / k;
@@ -166,8 +162,7 @@ static noc_status refine_crossing(search_state *st, walk *w, int target, double 
   int budget = st->s->max_evals - st->out->evals;
   noc_status rc = noc_find_root(past_target, &u, &a, &b, st->s->tol_days, budget > 1 ? budget : 1,
                                 &root, &st->out->evals, err);
-  if (rc != NOC_OK)
-    return rc;
+  if (rc != NOC_OK) return rc;
   record_root(st, root, target);
   *refined = true;
   return NOC_OK;
@@ -198,8 +193,7 @@ static bool at_crossing(search_state *st, walk *w) {
   double r = w->dir * w->rate; /* rate of increase of the angle along the walk */
   double s_up = safe_span(up, r, st->accel), s_down = safe_span(down, -r, st->accel);
   double span = fmin(s_up, s_down);
-  if (span > s->tol_days)
-    return false;
+  if (span > s->tol_days) return false;
   double jd = fmax(s->jd_min, fmin(s->jd_max, w->x + w->dir * span));
   record_root(st, jd, s_up <= s_down ? up_t : down_t);
   return true;
@@ -217,35 +211,30 @@ static noc_status advance(search_state *st, walk *w, noc_error *err) {
   int up_t, down_t;
   target_gaps(s, w->deg, &up, &down, &up_t, &down_t);
   double r = w->dir * w->rate;
-  double span = fmin(fmin(safe_span(up, r, st->accel), safe_span(down, -r, st->accel)),
-                     w->max_step);
+  double span =
+      fmin(fmin(safe_span(up, r, st->accel), safe_span(down, -r, st->accel)), w->max_step);
   double room = w->dir > 0 ? s->jd_max - w->x : w->x - s->jd_min;
-  if (st->out->found)
-    room = fmin(room, st->best_dist - walk_dist(st, w));
+  if (st->out->found) room = fmin(room, st->best_dist - walk_dist(st, w));
   if (!(room > 0.0)) {
     w->done = true;
     return NOC_OK;
   }
   bool last = span >= room;
-  if (last)
-    span = room;
+  if (last) span = room;
   double x1 = w->x + w->dir * span, deg1 = 0.0, rate1 = 0.0;
   noc_status rc = eval_angle(st, x1, &deg1, &rate1, err);
-  if (rc != NOC_OK)
-    return rc;
+  if (rc != NOC_OK) return rc;
   /* A bound that the motion is seen to break is raised for the rest of the search (over short
    * steps the difference of rates is mostly the ephemeris' own noise). */
   double seen = fabs(rate1 - w->rate) / span;
-  if (span >= ACCEL_SPAN_MIN && seen > st->accel)
-    st->accel = 2.0 * seen;
+  if (span >= ACCEL_SPAN_MIN && seen > st->accel) st->accel = 2.0 * seen;
   /* Unwrap the change of angle around what the mean rate predicts. */
   double predicted = 0.5 * (w->rate + rate1) * w->dir * span;
   double moved = predicted + noc_angle_diff(deg1 - w->deg, predicted);
   if (moved >= up || -moved >= down) {
     bool refined = false;
     rc = refine_crossing(st, w, moved >= up ? up_t : down_t, x1, deg1, rate1, &refined, err);
-    if (rc != NOC_OK || refined)
-      w->done = true;
+    if (rc != NOC_OK || refined) w->done = true;
     return rc;
   }
   w->x = x1;
@@ -258,14 +247,12 @@ static noc_status advance(search_state *st, walk *w, noc_error *err) {
 static walk *next_walk(search_state *st, walk *w) {
   walk *pick = NULL;
   for (int i = 0; i < 2; i++) {
-    if (w[i].done)
-      continue;
+    if (w[i].done) continue;
     if (st->out->found && walk_dist(st, &w[i]) >= st->best_dist) {
       w[i].done = true;
       continue;
     }
-    if (pick == NULL || walk_dist(st, &w[i]) < walk_dist(st, pick))
-      pick = &w[i];
+    if (pick == NULL || walk_dist(st, &w[i]) < walk_dist(st, pick)) pick = &w[i];
   }
   return pick;
 }
@@ -279,8 +266,7 @@ noc_status noc_find_nearest_crossing(noc_angle_fn fn, void *user, const noc_cros
   search_state st = {fn, user, s, s->accel_max, out, INFINITY};
   double deg = 0.0, rate = 0.0;
   noc_status rc = eval_angle(&st, s->t0, &deg, &rate, err);
-  if (rc != NOC_OK)
-    return rc;
+  if (rc != NOC_OK) return rc;
   walk w[2] = {{+1, s->t0, deg, rate, INFINITY, s->t0 >= s->jd_max},
                {-1, s->t0, deg, rate, INFINITY, s->t0 <= s->jd_min}};
   if (w[0].done && w[1].done) { /* an empty window: only t0 itself can be the crossing */
@@ -293,8 +279,7 @@ noc_status noc_find_nearest_crossing(noc_angle_fn fn, void *user, const noc_cros
       break;
     }
     rc = advance(&st, cur, err);
-    if (rc != NOC_OK)
-      return rc;
+    if (rc != NOC_OK) return rc;
   }
   return NOC_OK;
 }

@@ -26,7 +26,7 @@ noc_status noc_find_root(noc_root_fn fn, void *user, const noc_root_point *a,
                          const noc_root_point *b, double tol, int max_evals, double *root,
                          int *evals, noc_error *err);
 
-/* ---- The nearest crossing of an angle --------------------------------------------------------- */
+/* ---- The nearest crossing of an angle -------------------------------------------------------- */
 
 /* An angle on the circle (degrees, any range) and its rate (degrees per day) at jd. */
 typedef noc_status (*noc_angle_fn)(void *user, double jd, double *deg, double *rate,
@@ -35,23 +35,23 @@ typedef noc_status (*noc_angle_fn)(void *user, double jd, double *deg, double *r
 enum { NOC_CROSSING_TARGETS_MAX = 8 };
 
 typedef struct noc_crossing_search {
-  double t0;                 /* the crossing nearest to t0 is wanted */
-  double jd_min, jd_max;     /* the window searched; jd_min <= t0 <= jd_max. For "first crossing
-                                after t0" pass jd_min = t0 */
+  double t0;             /* the crossing nearest to t0 is wanted */
+  double jd_min, jd_max; /* the window searched; jd_min <= t0 <= jd_max. For "first crossing
+                            after t0" pass jd_min = t0 */
   double targets[NOC_CROSSING_TARGETS_MAX]; /* degrees: the angle crossing any of these counts */
-  int ntargets;              /* 1..NOC_CROSSING_TARGETS_MAX */
-  double accel_max;          /* an upper bound of |d2(angle)/dt2| in the window, degrees/day^2;
-                                too small a bound costs exactness of "nearest", never a wrong root */
-  double tol_days;           /* accuracy of the returned instant */
-  int max_evals;             /* budget of calls to the angle function */
+  int ntargets;                             /* 1..NOC_CROSSING_TARGETS_MAX */
+  double accel_max; /* an upper bound of |d2(angle)/dt2| in the window, degrees/day^2;
+                       too small a bound costs exactness of "nearest", never a wrong root */
+  double tol_days;  /* accuracy of the returned instant */
+  int max_evals;    /* budget of calls to the angle function */
 } noc_crossing_search;
 
 typedef struct noc_crossing {
   bool found;
-  double jd;                 /* when found */
-  int target;                /* index into targets when found */
-  int evals;                 /* calls to the angle function made */
-  bool exhausted;            /* the search stopped on max_evals, not on the window */
+  double jd;      /* when found */
+  int target;     /* index into targets when found */
+  int evals;      /* calls to the angle function made */
+  bool exhausted; /* the search stopped on max_evals, not on the window */
 } noc_crossing;
 
 /* Finds the instant nearest to t0 in [jd_min, jd_max] at which the angle equals a target modulo

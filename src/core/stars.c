@@ -15,9 +15,9 @@
 
 /* The older service's list, by Swiss Ephemeris name (its ALPHA_CENTAURI is Rigil Kentaurus). */
 static const char *const default_stars[NOC_STAR_DEFAULT_COUNT] = {
-    "Aldebaran", "Algol",     "Rigil Kentaurus", "Antares", "Arcturus", "Betelgeuse",
-    "Canopus",   "Capella",   "Deneb",           "Fomalhaut", "Pollux", "Procyon",
-    "Regulus",   "Sirius",    "Spica",           "Vega",
+    "Aldebaran", "Algol",   "Rigil Kentaurus", "Antares",   "Arcturus", "Betelgeuse",
+    "Canopus",   "Capella", "Deneb",           "Fomalhaut", "Pollux",   "Procyon",
+    "Regulus",   "Sirius",  "Spica",           "Vega",
 };
 
 const char *noc_star_default_name(int index) {
@@ -28,17 +28,18 @@ const char *noc_star_default_name(int index) {
 static const struct {
   const char *name, *utf8, *abbr;
 } greek[] = {
-    {"alpha", "\xce\xb1", "al"},   {"beta", "\xce\xb2", "be"},    {"gamma", "\xce\xb3", "ga"},
-    {"delta", "\xce\xb4", "de"},   {"epsilon", "\xce\xb5", "ep"}, {"zeta", "\xce\xb6", "ze"},
-    {"eta", "\xce\xb7", "et"},     {"theta", "\xce\xb8", "th"},   {"iota", "\xce\xb9", "io"},
-    {"kappa", "\xce\xba", "ka"},   {"lambda", "\xce\xbb", "la"},  {"mu", "\xce\xbc", "mu"},
-    {"nu", "\xce\xbd", "nu"},      {"xi", "\xce\xbe", "xi"},      {"omicron", "\xce\xbf", "omi"},
-    {"pi", "\xcf\x80", "pi"},      {"rho", "\xcf\x81", "rh"},     {"sigma", "\xcf\x83", "si"},
-    {"tau", "\xcf\x84", "ta"},     {"upsilon", "\xcf\x85", "up"}, {"phi", "\xcf\x86", "ph"},
-    {"chi", "\xcf\x87", "ch"},     {"psi", "\xcf\x88", "ps"},     {"omega", "\xcf\x89", "ome"},
+    {"alpha", "\xce\xb1", "al"}, {"beta", "\xce\xb2", "be"},    {"gamma", "\xce\xb3", "ga"},
+    {"delta", "\xce\xb4", "de"}, {"epsilon", "\xce\xb5", "ep"}, {"zeta", "\xce\xb6", "ze"},
+    {"eta", "\xce\xb7", "et"},   {"theta", "\xce\xb8", "th"},   {"iota", "\xce\xb9", "io"},
+    {"kappa", "\xce\xba", "ka"}, {"lambda", "\xce\xbb", "la"},  {"mu", "\xce\xbc", "mu"},
+    {"nu", "\xce\xbd", "nu"},    {"xi", "\xce\xbe", "xi"},      {"omicron", "\xce\xbf", "omi"},
+    {"pi", "\xcf\x80", "pi"},    {"rho", "\xcf\x81", "rh"},     {"sigma", "\xcf\x83", "si"},
+    {"tau", "\xcf\x84", "ta"},   {"upsilon", "\xcf\x85", "up"}, {"phi", "\xcf\x86", "ph"},
+    {"chi", "\xcf\x87", "ch"},   {"psi", "\xcf\x88", "ps"},     {"omega", "\xcf\x89", "ome"},
 };
 
 /* The 88 IAU constellations: abbreviation and genitive. */
+/* clang-format off */
 static const struct {
   const char *abbr, *genitive;
 } constellations[] = {
@@ -73,11 +74,13 @@ static const struct {
     {"Vel", "Velorum"},         {"Vir", "Virginis"},        {"Vol", "Volantis"},
     {"Vul", "Vulpeculae"},
 };
+/* clang-format on */
 enum { CONSTELLATION_COUNT = sizeof constellations / sizeof constellations[0] };
 
 static const char *constellation_abbr(const char *s) {
   for (int i = 0; i < CONSTELLATION_COUNT; i++)
-    if (strcasecmp(s, constellations[i].abbr) == 0 || strcasecmp(s, constellations[i].genitive) == 0)
+    if (strcasecmp(s, constellations[i].abbr) == 0 ||
+        strcasecmp(s, constellations[i].genitive) == 0)
       return constellations[i].abbr;
   return NULL;
 }
@@ -88,11 +91,9 @@ static bool greek_letter(const char *tok, size_t len, char *out, size_t cap) {
   while (letters > 0 && (isdigit((unsigned char)tok[letters - 1]) || tok[letters - 1] == '-'))
     letters--;
   const char *suffix = tok + letters;
-  if (suffix[0] == '-')
-    suffix++;
+  if (suffix[0] == '-') suffix++;
   size_t digits = len - (size_t)(suffix - tok);
-  if (digits > 1 || (digits == 0 && letters != len && tok[letters] == '-'))
-    return false;
+  if (digits > 1 || (digits == 0 && letters != len && tok[letters] == '-')) return false;
   for (size_t i = 0; i < sizeof greek / sizeof greek[0]; i++) {
     bool latin = strlen(greek[i].name) == letters && strncasecmp(tok, greek[i].name, letters) == 0;
     bool utf8 = strlen(greek[i].utf8) == letters && strncmp(tok, greek[i].utf8, letters) == 0;
@@ -107,15 +108,13 @@ static bool greek_letter(const char *tok, size_t len, char *out, size_t cap) {
 /* "theta Persei" -> ",thPer"; "109 Virginis" -> ",109Vir". false when it is not such a name. */
 static bool bayer_search_name(const char *name, char *out, size_t cap) {
   const char *space = strchr(name, ' ');
-  if (space == NULL)
-    return false;
+  if (space == NULL) return false;
   size_t len = (size_t)(space - name);
   const char *con = space;
   while (*con == ' ')
     con++;
   const char *abbr = constellation_abbr(con);
-  if (abbr == NULL || len == 0 || len > 12)
-    return false;
+  if (abbr == NULL || len == 0 || len > 12) return false;
   char letter[16];
   bool flamsteed = true;
   for (size_t i = 0; i < len; i++)
@@ -124,8 +123,7 @@ static bool bayer_search_name(const char *name, char *out, size_t cap) {
     snprintf(out, cap, ",%.*s%s", (int)len, name, abbr);
     return true;
   }
-  if (!greek_letter(name, len, letter, sizeof letter))
-    return false;
+  if (!greek_letter(name, len, letter, sizeof letter)) return false;
   snprintf(out, cap, ",%s%s", letter, abbr);
   return true;
 }
@@ -134,13 +132,11 @@ static bool bayer_search_name(const char *name, char *out, size_t cap) {
  * wildcard, neither of which a caller naming a star means. */
 static bool acceptable_name(const char *name) {
   size_t n = strlen(name);
-  if (n == 0 || n >= NOC_STAR_NAME_MAX)
-    return false;
+  if (n == 0 || n >= NOC_STAR_NAME_MAX) return false;
   bool any_alpha = false;
   for (size_t i = 0; i < n; i++) {
     unsigned char c = (unsigned char)name[i];
-    if (c < 0x20 || c == 0x7f || c == '%')
-      return false;
+    if (c < 0x20 || c == 0x7f || c == '%') return false;
     any_alpha = any_alpha || isalpha(c) || c >= 0x80;
   }
   return any_alpha;
@@ -189,19 +185,16 @@ static lookup find_star(const char *name, double jd_ut, int flags, const noc_cal
      * keep their underscore and were tried first. */
     snprintf(spaced, sizeof spaced, "%s", name);
     for (char *c = spaced; *c; c++)
-      if (*c == '_')
-        *c = ' ';
+      if (*c == '_') *c = ' ';
     n = add_tries(spaced, alt, tries, n);
   }
   for (int i = 0; i < n; i++) {
     snprintf(star, SE_MAX_STNAME + 1, "%s", tries[i]);
     /* Swiss Ephemeris reads a leading digit as "the n-th star of the file"; only a
      * designation (after the comma) may start with one. */
-    if (isdigit((unsigned char)star[0]) || isspace((unsigned char)star[0]))
-      continue;
+    if (isdigit((unsigned char)star[0]) || isspace((unsigned char)star[0])) continue;
     lookup r = fixstar(star, jd_ut, flags, opt, xx, err);
-    if (r != NOT_FOUND)
-      return r;
+    if (r != NOT_FOUND) return r;
   }
   return NOT_FOUND;
 }
@@ -220,26 +213,25 @@ noc_status noc_star_calc(noc_ctx *ctx, const noc_time *t, const char *name,
                          const char *field) {
   memset(out, 0, sizeof *out);
   char trimmed[NOC_STAR_NAME_MAX];
-  if (name == NULL)
-    name = "";
+  if (name == NULL) name = "";
   while (*name == ' ')
     name++;
   size_t len = strlen(name);
   while (len > 0 && name[len - 1] == ' ')
     len--;
-  if (len >= sizeof trimmed || (snprintf(trimmed, sizeof trimmed, "%.*s", (int)len, name),
-                                 !acceptable_name(trimmed)))
+  if (len >= sizeof trimmed ||
+      (snprintf(trimmed, sizeof trimmed, "%.*s", (int)len, name), !acceptable_name(trimmed)))
     return noc_fail(err, NOC_ERR_VALIDATION, field,
                     "'%.40s' is not a star name (a name like Regulus, a designation like alLeo, "
-                    "or a Bayer name like alpha Leonis)", name);
+                    "or a Bayer name like alpha Leonis)",
+                    name);
   name = trimmed;
   bool sidereal = opt->zodiac == NOC_SIDEREAL;
   int flags = noc_ctx_prepare_flags(ctx, opt, sidereal);
   char star[SE_MAX_STNAME + 1];
   double ecl[6], trop[6];
   lookup r = find_star(name, t->jd_ut, flags, opt, star, ecl, err);
-  if (r == FAILED)
-    return err ? err->code : NOC_ERR_EPHEMERIS;
+  if (r == FAILED) return err ? err->code : NOC_ERR_EPHEMERIS;
   if (r == NOT_FOUND)
     return noc_fail(err, NOC_ERR_VALIDATION, field,
                     "unknown star '%.40s': not in Swiss Ephemeris' catalogue sefstars.txt", name);
@@ -251,19 +243,23 @@ noc_status noc_star_calc(noc_ctx *ctx, const noc_time *t, const char *name,
     return noc_fail(err, NOC_ERR_INTERNAL, field, "star lookup changed between two calls");
   double eps, equ[6];
   noc_status st = noc_true_obliquity(ctx, t, &eps, err);
-  if (st != NOC_OK)
-    return st;
+  if (st != NOC_OK) return st;
   swe_cotrans_sp(trop, equ, -eps);
   out->pos = (noc_position){
-      .longitude = ecl[0], .latitude = ecl[1], .distance = ecl[2],
-      .speed_longitude = ecl[3], .speed_latitude = ecl[4], .speed_distance = ecl[5],
-      .right_ascension = noc_norm360(equ[0]), .declination = equ[1],
-      .speed_right_ascension = equ[3], .speed_declination = equ[4],
+      .longitude = ecl[0],
+      .latitude = ecl[1],
+      .distance = ecl[2],
+      .speed_longitude = ecl[3],
+      .speed_latitude = ecl[4],
+      .speed_distance = ecl[5],
+      .right_ascension = noc_norm360(equ[0]),
+      .declination = equ[1],
+      .speed_right_ascension = equ[3],
+      .speed_declination = equ[4],
   };
   char serr[AS_MAXCH] = "";
   snprintf(again, sizeof again, "%s", star);
-  if (swe_fixstar2_mag(again, &out->magnitude, serr) < 0)
-    out->magnitude = NAN;
+  if (swe_fixstar2_mag(again, &out->magnitude, serr) < 0) out->magnitude = NAN;
   return NOC_OK;
 }
 
@@ -276,8 +272,7 @@ typedef struct bright {
 
 static int cmp_bright(const void *a, const void *b) {
   const bright *x = a, *y = b;
-  if (x->mag != y->mag)
-    return x->mag < y->mag ? -1 : 1;
+  if (x->mag != y->mag) return x->mag < y->mag ? -1 : 1;
   return strcmp(x->search, y->search);
 }
 
@@ -290,8 +285,7 @@ noc_status noc_stars_brighter(noc_ctx *ctx, double max_mag, char (*names)[NOC_ST
   *count = 0;
   *total = 0;
   bright *all = malloc(sizeof *all * CATALOGUE_MAX);
-  if (all == NULL)
-    return noc_fail(err, NOC_ERR_NOMEM, "", "out of memory");
+  if (all == NULL) return noc_fail(err, NOC_ERR_NOMEM, "", "out of memory");
   int n = 0;
   for (int i = 1; i <= CATALOGUE_MAX; i++) {
     char star[SE_MAX_STNAME + 1], serr[AS_MAXCH] = "";
@@ -306,16 +300,13 @@ noc_status noc_stars_brighter(noc_ctx *ctx, double max_mag, char (*names)[NOC_ST
       break;
     }
     const char *comma = strchr(star, ',');
-    if (comma == NULL || comma[1] == '\0' || mag == 0.0 || mag >= 99.0 || mag > max_mag)
-      continue;
+    if (comma == NULL || comma[1] == '\0' || mag == 0.0 || mag >= 99.0 || mag > max_mag) continue;
     char search[NOC_STAR_SEARCH_MAX];
-    if (snprintf(search, sizeof search, "%s", comma) >= (int)sizeof search)
-      continue;
+    if (snprintf(search, sizeof search, "%s", comma) >= (int)sizeof search) continue;
     bool dup = false;
     for (int k = 0; k < n && !dup; k++)
       dup = strcmp(all[k].search, search) == 0;
-    if (dup)
-      continue;
+    if (dup) continue;
     all[n].mag = mag;
     memcpy(all[n].search, search, sizeof search);
     n++;

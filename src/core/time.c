@@ -11,21 +11,18 @@
 #include "nocturna/time.h"
 
 bool noc_is_leap_year(int year, bool julian) {
-  if (julian)
-    return year % 4 == 0; /* also right for negative astronomical years */
+  if (julian) return year % 4 == 0; /* also right for negative astronomical years */
   return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
 }
 
 int noc_days_in_month(int year, int month, bool julian) {
   static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-  if (month == 2 && noc_is_leap_year(year, julian))
-    return 29;
+  if (month == 2 && noc_is_leap_year(year, julian)) return 29;
   return days[month - 1];
 }
 
 bool noc_calendar_is_julian(noc_calendar cal, int year, int month, int day) {
-  if (cal != NOC_CAL_AUTO)
-    return cal == NOC_CAL_JULIAN;
+  if (cal != NOC_CAL_AUTO) return cal == NOC_CAL_JULIAN;
   long key = (long)year * 10000 + month * 100 + day;
   return key < 15821015L;
 }
@@ -66,8 +63,7 @@ static int64_t julian_days_from_civil(int year, int month, int day) {
 
 void noc_to_gregorian(const noc_civil *in, bool julian, noc_civil *out) {
   *out = *in;
-  if (!julian)
-    return;
+  if (!julian) return;
   int64_t days = julian_days_from_civil(in->year, in->month, in->day);
   noc_civil_from_days(days, &out->year, &out->month, &out->day);
 }
@@ -95,14 +91,11 @@ noc_status noc_parse_date(const char *text, noc_calendar cal, noc_civil *out, no
   }
   long y, m, d;
   int ny = read_digits(&p, 5, &y);
-  if (ny < 4 || *p != '-')
-    goto bad_format;
+  if (ny < 4 || *p != '-') goto bad_format;
   p++;
-  if (read_digits(&p, 2, &m) != 2 || *p != '-')
-    goto bad_format;
+  if (read_digits(&p, 2, &m) != 2 || *p != '-') goto bad_format;
   p++;
-  if (read_digits(&p, 2, &d) != 2 || *p != '\0')
-    goto bad_format;
+  if (read_digits(&p, 2, &d) != 2 || *p != '\0') goto bad_format;
   y *= sign;
   if (y < NOC_YEAR_MIN || y > NOC_YEAR_MAX)
     return noc_fail(err, NOC_ERR_RANGE, field,
@@ -112,8 +105,9 @@ noc_status noc_parse_date(const char *text, noc_calendar cal, noc_civil *out, no
     return noc_fail(err, NOC_ERR_VALIDATION, field, "month %ld does not exist", m);
   bool julian = noc_calendar_is_julian(cal, (int)y, (int)m, (int)d);
   if (d < 1 || d > noc_days_in_month((int)y, (int)m, julian))
-    return noc_fail(err, NOC_ERR_VALIDATION, field, "day %ld does not exist in %04ld-%02ld (%s calendar)",
-                    d, y, m, julian ? "Julian" : "Gregorian");
+    return noc_fail(err, NOC_ERR_VALIDATION, field,
+                    "day %ld does not exist in %04ld-%02ld (%s calendar)", d, y, m,
+                    julian ? "Julian" : "Gregorian");
   if (cal == NOC_CAL_AUTO && y == 1582 && m == 10 && d > 4 && d < 15)
     return noc_fail(err, NOC_ERR_VALIDATION, field,
                     "1582-10-05..14 do not exist: the Julian calendar ends on 1582-10-04 and the "
@@ -131,15 +125,12 @@ noc_status noc_parse_clock(const char *text, noc_civil *out, noc_error *err, con
   const char *p = text;
   long h, mi, s = 0;
   double frac = 0;
-  if (read_digits(&p, 2, &h) != 2 || *p != ':')
-    goto bad_format;
+  if (read_digits(&p, 2, &h) != 2 || *p != ':') goto bad_format;
   p++;
-  if (read_digits(&p, 2, &mi) != 2)
-    goto bad_format;
+  if (read_digits(&p, 2, &mi) != 2) goto bad_format;
   if (*p == ':') {
     p++;
-    if (read_digits(&p, 2, &s) != 2)
-      goto bad_format;
+    if (read_digits(&p, 2, &s) != 2) goto bad_format;
     if (*p == '.') {
       p++;
       double scale = 0.1;
@@ -150,14 +141,11 @@ noc_status noc_parse_clock(const char *text, noc_civil *out, noc_error *err, con
         p++;
         n++;
       }
-      if (n == 0)
-        goto bad_format;
+      if (n == 0) goto bad_format;
     }
   }
-  if (*p != '\0')
-    goto bad_format;
-  if (h > 23)
-    return noc_fail(err, NOC_ERR_VALIDATION, field, "hour %ld is out of range 00..23", h);
+  if (*p != '\0') goto bad_format;
+  if (h > 23) return noc_fail(err, NOC_ERR_VALIDATION, field, "hour %ld is out of range 00..23", h);
   if (mi > 59)
     return noc_fail(err, NOC_ERR_VALIDATION, field, "minute %ld is out of range 00..59", mi);
   if (s > 60)
@@ -167,7 +155,8 @@ noc_status noc_parse_clock(const char *text, noc_civil *out, noc_error *err, con
   out->second = (double)s + frac;
   return NOC_OK;
 bad_format:
-  return noc_fail(err, NOC_ERR_VALIDATION, field, "expected a time as HH:MM, HH:MM:SS or HH:MM:SS.fff");
+  return noc_fail(err, NOC_ERR_VALIDATION, field,
+                  "expected a time as HH:MM, HH:MM:SS or HH:MM:SS.fff");
 }
 
 /* Swiss Ephemeris 2.10 knows the leap seconds up to the end of 2016, and none has been inserted
@@ -203,8 +192,7 @@ noc_status noc_time_from_utc(noc_ctx *ctx, const noc_civil *utc, bool julian, no
   (void)ctx;
   if (!julian && noc_days_from_civil(utc->year, utc->month, utc->day) >= 17167 /* 2017-01-01 */) {
     noc_status st = time_from_utc_after_table(utc, out, err);
-    if (st != NOC_OK)
-      return st;
+    if (st != NOC_OK) return st;
     out->delta_t_sec = (out->jd_tt - out->jd_ut) * 86400.0;
     out->utc = *utc;
     out->julian_input = false;
@@ -213,8 +201,8 @@ noc_status noc_time_from_utc(noc_ctx *ctx, const noc_civil *utc, bool julian, no
   double dret[2];
   char serr[AS_MAXCH] = "";
   int greg = julian ? SE_JUL_CAL : SE_GREG_CAL;
-  int32 ret = swe_utc_to_jd(utc->year, utc->month, utc->day, utc->hour, utc->minute,
-                            utc->second, greg, dret, serr);
+  int32 ret = swe_utc_to_jd(utc->year, utc->month, utc->day, utc->hour, utc->minute, utc->second,
+                            greg, dret, serr);
   if (ret < 0) {
     if (utc->second >= 60)
       return noc_fail(err, NOC_ERR_VALIDATION, "time",
@@ -231,8 +219,7 @@ noc_status noc_time_from_utc(noc_ctx *ctx, const noc_civil *utc, bool julian, no
 
 noc_status noc_time_from_jd_ut(noc_ctx *ctx, double jd_ut, noc_time *out, noc_error *err) {
   (void)ctx;
-  if (!isfinite(jd_ut))
-    return noc_fail(err, NOC_ERR_VALIDATION, "", "time is not a finite number");
+  if (!isfinite(jd_ut)) return noc_fail(err, NOC_ERR_VALIDATION, "", "time is not a finite number");
   char serr[AS_MAXCH] = "";
   double dt = swe_deltat_ex(jd_ut, SEFLG_SWIEPH, serr);
   out->jd_ut = jd_ut;
@@ -257,8 +244,7 @@ noc_status noc_time_from_jd_ut(noc_ctx *ctx, double jd_ut, noc_time *out, noc_er
 }
 
 noc_status noc_time_from_jd_tt(noc_ctx *ctx, double jd_tt, noc_time *out, noc_error *err) {
-  if (!isfinite(jd_tt))
-    return noc_fail(err, NOC_ERR_VALIDATION, "", "time is not a finite number");
+  if (!isfinite(jd_tt)) return noc_fail(err, NOC_ERR_VALIDATION, "", "time is not a finite number");
   double jd_ut = ut_from_tt(jd_tt);
   noc_status st = noc_time_from_jd_ut(ctx, jd_ut, out, err);
   if (st == NOC_OK) {
@@ -269,10 +255,8 @@ noc_status noc_time_from_jd_tt(noc_ctx *ctx, double jd_tt, noc_time *out, noc_er
 }
 
 int noc_format_utc(const noc_civil *utc, int decimals, char *buf, size_t cap) {
-  if (decimals < 0)
-    decimals = 0;
-  if (decimals > 6)
-    decimals = 6;
+  if (decimals < 0) decimals = 0;
+  if (decimals > 6) decimals = 6;
   int64_t scale = 1;
   for (int i = 0; i < decimals; i++)
     scale *= 10;
@@ -305,9 +289,8 @@ int noc_format_utc(const noc_civil *utc, int decimals, char *buf, size_t cap) {
   if (decimals == 0)
     n = snprintf(buf, cap, "%s-%02d-%02dT%02d:%02d:%02dZ", year, mo, d, h, mi, s);
   else
-    n = snprintf(buf, cap, "%s-%02d-%02dT%02d:%02d:%02d.%0*lldZ", year, mo, d, h, mi, s,
-                 decimals, (long long)frac);
-  if (n < 0 || (size_t)n >= cap)
-    return -1;
+    n = snprintf(buf, cap, "%s-%02d-%02dT%02d:%02d:%02d.%0*lldZ", year, mo, d, h, mi, s, decimals,
+                 (long long)frac);
+  if (n < 0 || (size_t)n >= cap) return -1;
   return n;
 }

@@ -6,8 +6,7 @@
 
 double noc_norm360(double deg) {
   double r = fmod(deg, 360.0);
-  if (r < 0)
-    r += 360.0;
+  if (r < 0) r += 360.0;
   if (r >= 360.0) /* fmod of a tiny negative number plus 360 can round up to 360 */
     r = 0.0;
   return r;
@@ -21,8 +20,7 @@ double noc_angle_diff(double a, double b) {
 void noc_dms_split(double longitude, noc_dms *out) {
   /* Whole arc-seconds, truncated: the second can never round up to 60. */
   int64_t total = (int64_t)floor(noc_norm360(longitude) * 3600.0);
-  if (total >= 360 * 3600)
-    total = 360 * 3600 - 1;
+  if (total >= 360 * 3600) total = 360 * 3600 - 1;
   out->sign = (int)(total / 108000);
   int64_t in_sign = total % 108000;
   out->degree = (int)(in_sign / 3600);
@@ -31,8 +29,8 @@ void noc_dms_split(double longitude, noc_dms *out) {
 }
 
 const char *noc_sign_name(int sign) {
-  static const char *const names[12] = {"ARIES", "TAURUS", "GEMINI", "CANCER",
-                                        "LEO", "VIRGO", "LIBRA", "SCORPIO",
+  static const char *const names[12] = {"ARIES",       "TAURUS",    "GEMINI",   "CANCER",
+                                        "LEO",         "VIRGO",     "LIBRA",    "SCORPIO",
                                         "SAGITTARIUS", "CAPRICORN", "AQUARIUS", "PISCES"};
   return sign >= 0 && sign < 12 ? names[sign] : "UNKNOWN";
 }

@@ -89,23 +89,17 @@ static size_t utf8_sequence(const unsigned char *s, size_t n) {
     len = 2;
   else if (s[0] >= 0xE0 && s[0] <= 0xEF) {
     len = 3;
-    if (s[0] == 0xE0)
-      lo = 0xA0;
-    if (s[0] == 0xED)
-      hi = 0x9F;
+    if (s[0] == 0xE0) lo = 0xA0;
+    if (s[0] == 0xED) hi = 0x9F;
   } else if (s[0] >= 0xF0 && s[0] <= 0xF4) {
     len = 4;
-    if (s[0] == 0xF0)
-      lo = 0x90;
-    if (s[0] == 0xF4)
-      hi = 0x8F;
+    if (s[0] == 0xF0) lo = 0x90;
+    if (s[0] == 0xF4) hi = 0x8F;
   } else
     return 0;
-  if (n < len || s[1] < lo || s[1] > hi)
-    return 0;
+  if (n < len || s[1] < lo || s[1] > hi) return 0;
   for (size_t i = 2; i < len; i++)
-    if (s[i] < 0x80 || s[i] > 0xBF)
-      return 0;
+    if (s[i] < 0x80 || s[i] > 0xBF) return 0;
   return len;
 }
 

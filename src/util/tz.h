@@ -15,17 +15,17 @@ typedef struct noc_tz noc_tz; /* immutable loaded zone, owned by the noc_tzdb */
 enum { NOC_TZ_ABBR_MAX = 16, NOC_TZ_NAME_MAX = 64 };
 
 typedef struct noc_tz_info {
-  int32_t utoff;                  /* seconds east of UTC */
+  int32_t utoff; /* seconds east of UTC */
   bool is_dst;
-  char abbr[NOC_TZ_ABBR_MAX];     /* "EST", "LMT", "+0530" */
+  char abbr[NOC_TZ_ABBR_MAX]; /* "EST", "LMT", "+0530" */
 } noc_tz_info;
 
 /* Result of resolving a local wall-clock time. */
 typedef struct noc_tz_local {
-  int count;                      /* 1 normal, 2 fold (ambiguous), 0 gap (nonexistent) */
-  int64_t utc[2];                 /* candidate UTC unix seconds, earlier first */
+  int count;      /* 1 normal, 2 fold (ambiguous), 0 gap (nonexistent) */
+  int64_t utc[2]; /* candidate UTC unix seconds, earlier first */
   noc_tz_info info[2];
-  noc_tz_info before, after;      /* for a gap: the offsets in force before and after it */
+  noc_tz_info before, after; /* for a gap: the offsets in force before and after it */
 } noc_tz_local;
 
 /* Finds (loading on first use) a zone by IANA name. Rejects names that are not plain

@@ -19,8 +19,7 @@
 static int setup(void **state) {
   noc_ctx *ctx;
   noc_error err;
-  if (noc_ctx_open(&ctx, NULL, &err) != NOC_OK)
-    return -1;
+  if (noc_ctx_open(&ctx, NULL, &err) != NOC_OK) return -1;
   *state = ctx;
   return 0;
 }
@@ -114,8 +113,8 @@ static void test_config_default(void **state) {
   noc_aspect_config cfg;
   memset(&cfg, 0x5a, sizeof cfg);
   noc_aspect_config_default(&cfg);
-  static const double orbs[NOC_ASP_COUNT] = {10, 10, 8, 8, 6, 2, 2, 2, 2, 2, 2,
-                                             1.5, 1.5, 1.5, 1.5, 1.5, 1.5};
+  static const double orbs[NOC_ASP_COUNT] = {10, 10, 8,   8,   6,   2,   2,   2,  2,
+                                             2,  2,  1.5, 1.5, 1.5, 1.5, 1.5, 1.5};
   for (int i = 0; i < NOC_ASP_COUNT; i++) {
     assert_true(cfg.enabled[i]);
     assert_true(cfg.orb[i] == orbs[i]);
@@ -258,8 +257,8 @@ static void assert_perfect(noc_ctx *ctx, noc_body a, noc_body b, double angle, d
   lon_at(ctx, jd, b, &lb, &s);
   double miss = fabs(fabs(noc_angle_diff(la, lb)) - angle);
   if (miss >= 1e-5)
-    print_message("%s-%s at %.8f misses %.3f by %.2e deg\n", noc_body_name(a), noc_body_name(b),
-                  jd, angle, miss);
+    print_message("%s-%s at %.8f misses %.3f by %.2e deg\n", noc_body_name(a), noc_body_name(b), jd,
+                  angle, miss);
   assert_true(miss < 1e-5);
 }
 
@@ -387,8 +386,7 @@ static bool brute_nearest(noc_ctx *ctx, noc_body a, noc_body b, double angle, do
           }
         }
         double r = 0.5 * (lo + hi);
-        if (!found || fabs(r - t) < fabs(*root - t))
-          *root = r;
+        if (!found || fabs(r - t) < fabs(*root - t)) *root = r;
         found = true;
         lon_at(ctx, x, a, &la, &s); /* restore the scan point's values */
         lon_at(ctx, x, b, &lb, &s);
@@ -410,17 +408,28 @@ typedef struct pair_case {
 static void test_exact_nearest_through_stations(void **state) {
   noc_ctx *ctx = *state;
   static const pair_case cases[] = {
-      {NOC_MERCURY, NOC_CHIRON, 0, 2024, 3, 15},  {NOC_MERCURY, NOC_CHIRON, 0, 2024, 3, 28},
-      {NOC_MERCURY, NOC_CHIRON, 0, 2024, 4, 1},   {NOC_MERCURY, NOC_CHIRON, 0, 2024, 4, 9},
-      {NOC_MERCURY, NOC_CHIRON, 0, 2024, 4, 18},  {NOC_MERCURY, NOC_CHIRON, 0, 2024, 4, 25},
-      {NOC_MERCURY, NOC_CHIRON, 0, 2024, 5, 6},   {NOC_SUN, NOC_MERCURY, 0, 2024, 4, 1},
-      {NOC_SUN, NOC_MERCURY, 0, 2024, 4, 20},     {NOC_VENUS, NOC_SATURN, 0, 2025, 3, 5},
-      {NOC_VENUS, NOC_SATURN, 0, 2025, 3, 20},    {NOC_VENUS, NOC_SATURN, 0, 2025, 4, 3},
-      {NOC_VENUS, NOC_SATURN, 0, 2025, 4, 12},    {NOC_VENUS, NOC_SATURN, 0, 2025, 4, 24},
-      {NOC_VENUS, NOC_NEPTUNE, 0, 2025, 3, 15},   {NOC_VENUS, NOC_NEPTUNE, 0, 2025, 4, 12},
-      {NOC_MARS, NOC_SUN, 180, 2024, 12, 6},      {NOC_MARS, NOC_SUN, 180, 2025, 2, 10},
-      {NOC_MARS, NOC_PLUTO, 180, 2025, 1, 3},     {NOC_MOON, NOC_SUN, 90, 2024, 6, 14},
-      {NOC_MOON, NOC_SUN, 90, 2024, 6, 22},       {NOC_MERCURY, NOC_VENUS, 60, 2024, 4, 10},
+      {NOC_MERCURY, NOC_CHIRON, 0, 2024, 3, 15},
+      {NOC_MERCURY, NOC_CHIRON, 0, 2024, 3, 28},
+      {NOC_MERCURY, NOC_CHIRON, 0, 2024, 4, 1},
+      {NOC_MERCURY, NOC_CHIRON, 0, 2024, 4, 9},
+      {NOC_MERCURY, NOC_CHIRON, 0, 2024, 4, 18},
+      {NOC_MERCURY, NOC_CHIRON, 0, 2024, 4, 25},
+      {NOC_MERCURY, NOC_CHIRON, 0, 2024, 5, 6},
+      {NOC_SUN, NOC_MERCURY, 0, 2024, 4, 1},
+      {NOC_SUN, NOC_MERCURY, 0, 2024, 4, 20},
+      {NOC_VENUS, NOC_SATURN, 0, 2025, 3, 5},
+      {NOC_VENUS, NOC_SATURN, 0, 2025, 3, 20},
+      {NOC_VENUS, NOC_SATURN, 0, 2025, 4, 3},
+      {NOC_VENUS, NOC_SATURN, 0, 2025, 4, 12},
+      {NOC_VENUS, NOC_SATURN, 0, 2025, 4, 24},
+      {NOC_VENUS, NOC_NEPTUNE, 0, 2025, 3, 15},
+      {NOC_VENUS, NOC_NEPTUNE, 0, 2025, 4, 12},
+      {NOC_MARS, NOC_SUN, 180, 2024, 12, 6},
+      {NOC_MARS, NOC_SUN, 180, 2025, 2, 10},
+      {NOC_MARS, NOC_PLUTO, 180, 2025, 1, 3},
+      {NOC_MOON, NOC_SUN, 90, 2024, 6, 14},
+      {NOC_MOON, NOC_SUN, 90, 2024, 6, 22},
+      {NOC_MERCURY, NOC_VENUS, 60, 2024, 4, 10},
       {NOC_MOON, NOC_JUPITER, 360.0 / 7.0, 2024, 6, 1},
   };
   noc_calc_options opt;
@@ -452,8 +461,8 @@ static void test_exact_nearest_through_stations(void **state) {
  * internal one agree, every exact time is a perfection, and the cost stays low. */
 static void test_exact_cost(void **state) {
   noc_ctx *ctx = *state;
-  static const noc_body planets[10] = {NOC_SUN,    NOC_MOON,   NOC_MERCURY, NOC_VENUS,
-                                       NOC_MARS,   NOC_JUPITER, NOC_SATURN, NOC_URANUS,
+  static const noc_body planets[10] = {NOC_SUN,     NOC_MOON,    NOC_MERCURY, NOC_VENUS,
+                                       NOC_MARS,    NOC_JUPITER, NOC_SATURN,  NOC_URANUS,
                                        NOC_NEPTUNE, NOC_PLUTO};
   noc_calc_options opt;
   noc_calc_options_default(&opt);
@@ -465,8 +474,13 @@ static void test_exact_cost(void **state) {
     noc_aspect out[45];
     int count = chart_aspects(ctx, &t, planets, 10, out, 45);
     for (int i = 0; i < count; i++) {
-      noc_exact_query q = {planets[out[i].a], planets[out[i].b],
-                           noc_aspect_def_get(out[i].type)->angle, t.jd_ut, 30.0, NULL, NULL};
+      noc_exact_query q = {planets[out[i].a],
+                           planets[out[i].b],
+                           noc_aspect_def_get(out[i].type)->angle,
+                           t.jd_ut,
+                           30.0,
+                           NULL,
+                           NULL};
       noc_exact_result r;
       assert_int_equal(noc_aspect_exact_time(ctx, &opt, &q, &r, &err), NOC_OK);
       assert_int_equal(r.found, out[i].has_exact_time);
@@ -480,8 +494,8 @@ static void test_exact_cost(void **state) {
     }
   }
   double mean = (double)calls / searches;
-  print_message("charts: %d searches, %d exact, %.1f longitude calls per search\n", searches,
-                found, mean);
+  print_message("charts: %d searches, %d exact, %.1f longitude calls per search\n", searches, found,
+                mean);
   assert_true(searches > 100);
   assert_true(mean < 20.0);
 }

@@ -14,8 +14,7 @@
 static int setup(void **state) {
   noc_ctx *ctx;
   noc_error err;
-  if (noc_ctx_open(&ctx, NULL, &err) != NOC_OK)
-    return -1;
+  if (noc_ctx_open(&ctx, NULL, &err) != NOC_OK) return -1;
   *state = ctx;
   return 0;
 }
@@ -157,9 +156,9 @@ static void test_houses(void **state) {
                    NOC_ERR_VALIDATION);
   assert_string_equal(err.field, "house_system");
   /* Gauquelin: 36 sectors numbered clockwise. */
-  assert_int_equal(noc_houses_calc(ctx, &t, 48.85, 2.35, noc_house_system_find("G"), &opt, false,
-                                   &h, &err),
-                   NOC_OK);
+  assert_int_equal(
+      noc_houses_calc(ctx, &t, 48.85, 2.35, noc_house_system_find("G"), &opt, false, &h, &err),
+      NOC_OK);
   assert_int_equal(h.cusp_count, 36);
   assert_int_equal(noc_house_of(&h, h.cusps[0] - 0.01), 1);
 }

@@ -102,8 +102,8 @@ static double probe_at(const probe *p, double jd) {
 static int scan_roots(const probe *p, double a, double b, double h, double *roots, int cap) {
   int n = 0;
   double t0 = a, f0 = probe_at(p, a);
-  for (double t1 = a + h; t0 < b; t1 += h) {
-    if (t1 > b) t1 = b;
+  for (int i = 1; t0 < b; i++) {
+    double t1 = fmin(a + i * h, b);
     double f1 = probe_at(p, t1);
     if ((f0 < 0.0) != (f1 < 0.0) && fabs(f0) < 90.0 && fabs(f1) < 90.0) {
       double lo = t0, hi = t1, flo = f0;
@@ -401,8 +401,8 @@ static void test_stations(void **state) {
     /* Scan the speed's sign once a day; refine each change on the longitude itself. */
     double prev = 0.0;
     lon_of(b, q.jd_start, &prev);
-    for (double t = q.jd_start + 1.0; t <= q.jd_end; t += 1.0) {
-      double sp = 0.0;
+    for (int day = 1; q.jd_start + day <= q.jd_end; day++) {
+      double t = q.jd_start + day, sp = 0.0;
       lon_of(b, t, &sp);
       if ((sp > 0.0) != (prev > 0.0)) {
         double ts = station_between(b, t - 2.0, t + 1.0);

@@ -67,12 +67,14 @@ static void test_document(void **state) {
 /* Invalid UTF-8 (a client's broken bytes quoted in a message) becomes U+FFFD; valid text stays. */
 static void test_invalid_utf8(void **state) {
   (void)state;
+  /* clang-format off */
   static const char *const inputs[] = {"\xc7\xab ok", "bad \xc7", "\xff\xfe", "\xed\xa0\x80",
                                        "\xf4\x90\x80\x80", "\xc0\xaf", "é€😀"};
   static const char *const expect[] = {"ǫ ok", "bad \xef\xbf\xbd", "\xef\xbf\xbd\xef\xbf\xbd",
                                        "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
                                        "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd",
                                        "\xef\xbf\xbd\xef\xbf\xbd", "é€😀"};
+  /* clang-format on */
   for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
     noc_buf buf;
     noc_buf_init(&buf, 4096);

@@ -16,22 +16,25 @@
 
 #include "http/jwt.h"
 
-#define NOW INT64_C(1700000000)
+#define NOW              INT64_C(1700000000)
 #define HS256_TYP_HEADER "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9" /* {"alg":"HS256","typ":"JWT"} */
-#define B64URL sodium_base64_VARIANT_URLSAFE_NO_PADDING
+#define B64URL           sodium_base64_VARIANT_URLSAFE_NO_PADDING
 
 enum { TOKEN_CAP = 8192 };
 
 /* snprintf into an array that must not truncate */
 #define FMT(buf, ...) assert_true(fits(snprintf(buf, sizeof(buf), __VA_ARGS__), sizeof(buf)))
 
-static bool fits(int n, size_t cap) { return n >= 0 && (size_t)n < cap; }
+static bool fits(int n, size_t cap) {
+  return n >= 0 && (size_t)n < cap;
+}
 
 static noc_jwt_key make_key(const char *kid, unsigned char seed, size_t len) {
   noc_jwt_key k;
   memset(&k, 0, sizeof k);
   FMT(k.kid, "%s", kid);
-  for (size_t i = 0; i < len; i++) k.secret[i] = (unsigned char)(seed + i * 7);
+  for (size_t i = 0; i < len; i++)
+    k.secret[i] = (unsigned char)(seed + i * 7);
   k.secret_len = len;
   return k;
 }
@@ -176,8 +179,9 @@ static void test_sign_rejects_bad_input(void **state) {
   assert_int_equal(noc_jwt_sign(&k, &c, tok, sizeof tok), -1);
   FMT(c.sub, "overlong\xc0\xaf");
   assert_int_equal(noc_jwt_sign(&k, &c, tok, sizeof tok), -1);
-  const char *bad_utf8[] = {"surrogate\xed\xa0\x80", "too-high\xf4\x90\x80\x80", "cut\xe2\x98",
-                            "stray\x80", "overlong3\xe0\x80\xaf", "lead\xf8\x88\x80\x80\x80"};
+  const char *bad_utf8[] = {"surrogate\xed\xa0\x80", "too-high\xf4\x90\x80\x80",
+                            "cut\xe2\x98",           "stray\x80",
+                            "overlong3\xe0\x80\xaf", "lead\xf8\x88\x80\x80\x80"};
   c = basic_claims();
   for (size_t i = 0; i < sizeof bad_utf8 / sizeof bad_utf8[0]; i++) {
     FMT(c.scope, "%s", bad_utf8[i]);
@@ -227,11 +231,16 @@ static void test_other_algorithms(void **state) {
   noc_jwt_keyring r = ring_of(&k, NULL);
   char tok[TOKEN_CAP];
   const char *headers[] = {
-      "{\"alg\":\"HS512\",\"typ\":\"JWT\"}", "{\"alg\":\"HS384\",\"typ\":\"JWT\"}",
-      "{\"alg\":\"RS256\",\"typ\":\"JWT\"}", "{\"alg\":\"ES256\",\"typ\":\"JWT\"}",
-      "{\"alg\":\"hs256\",\"typ\":\"JWT\"}", "{\"alg\":\"HS256 \",\"typ\":\"JWT\"}",
-      "{\"alg\":[\"HS256\"]}",                "{\"alg\":\"HS256\",\"typ\":\"jwt\"}",
-      "{\"alg\":\"HS256\",\"alg\":\"HS256\"}", "[\"HS256\"]",
+      "{\"alg\":\"HS512\",\"typ\":\"JWT\"}",
+      "{\"alg\":\"HS384\",\"typ\":\"JWT\"}",
+      "{\"alg\":\"RS256\",\"typ\":\"JWT\"}",
+      "{\"alg\":\"ES256\",\"typ\":\"JWT\"}",
+      "{\"alg\":\"hs256\",\"typ\":\"JWT\"}",
+      "{\"alg\":\"HS256 \",\"typ\":\"JWT\"}",
+      "{\"alg\":[\"HS256\"]}",
+      "{\"alg\":\"HS256\",\"typ\":\"jwt\"}",
+      "{\"alg\":\"HS256\",\"alg\":\"HS256\"}",
+      "[\"HS256\"]",
   };
   for (size_t i = 0; i < sizeof headers / sizeof headers[0]; i++) {
     forge(tok, sizeof tok, headers[i], std_payload, &k); /* HS256 MAC, lying header */
@@ -278,7 +287,9 @@ static void test_critical_and_unknown_headers(void **state) {
 
 /* ---- tampering, keys, rotation ---- */
 
-static char flip(char c) { return c == 'A' ? 'B' : 'A'; }
+static char flip(char c) {
+  return c == 'A' ? 'B' : 'A';
+}
 
 static void test_tampering(void **state) {
   (void)state;
@@ -388,7 +399,7 @@ static void test_padding_and_invalid_chars(void **state) {
   noc_jwt_keyring r = ring_of(&k, NULL);
   char tok[TOKEN_CAP], hseg[128], pseg[256];
   /* a payload whose encoding is 1 byte short of a multiple of 3, so padding would be "=" */
-  const char *payload = "{\"sub\":\"ab\"}"; /* 12 bytes: no padding */
+  const char *payload = "{\"sub\":\"ab\"}";   /* 12 bytes: no padding */
   const char *payload2 = "{\"sub\":\"abc\"}"; /* 13 bytes: "==" in padded form */
   b64(hseg, sizeof hseg, "{\"alg\":\"HS256\"}", 15);
   b64(pseg, sizeof pseg, payload2, strlen(payload2));
@@ -416,8 +427,7 @@ static void test_padding_and_invalid_chars(void **state) {
 }
 
 static int b64url_value(char c) {
-  static const char alphabet[] =
-      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   return (int)(strchr(alphabet, c) - alphabet);
 }
 
@@ -462,8 +472,8 @@ static void test_size_limit(void **state) {
   size_t pad = 0, sublen = 0;
   for (size_t sl = 1; sl <= 3 && pad == 0; sl++) {
     for (size_t p = 2950; p < 3050 && pad == 0; p++) {
-      int m = snprintf(payload, sizeof payload, "{\"sub\":\"%.*s\",\"pad\":\"%0*d\"}",
-                       (int)sl, "uuu", (int)p, 0);
+      int m = snprintf(payload, sizeof payload, "{\"sub\":\"%.*s\",\"pad\":\"%0*d\"}", (int)sl,
+                       "uuu", (int)p, 0);
       assert_true(m > 0 && (size_t)m < sizeof payload);
       forge(tok, sizeof tok, "{\"alg\":\"HS256\"}", payload, &k);
       if (strlen(tok) == NOC_JWT_MAX_TOKEN) {
@@ -474,8 +484,7 @@ static void test_size_limit(void **state) {
   }
   assert_true(pad > 0);
   assert_int_equal(verify_str(&r, tok, NULL), NOC_JWT_OK);
-  FMT(payload, "{\"sub\":\"%.*s\",\"pad\":\"%0*d\"}", (int)sublen, "uuu",
-           (int)pad + 1, 0);
+  FMT(payload, "{\"sub\":\"%.*s\",\"pad\":\"%0*d\"}", (int)sublen, "uuu", (int)pad + 1, 0);
   forge(tok, sizeof tok, "{\"alg\":\"HS256\"}", payload, &k);
   assert_true(strlen(tok) > NOC_JWT_MAX_TOKEN);
   assert_int_equal(verify_str(&r, tok, NULL), NOC_JWT_TOO_LARGE);
@@ -505,7 +514,7 @@ static void test_expiry(void **state) {
   FMT(p, "{\"sub\":\"u1\",\"exp\":%lld}", (long long)(NOW - 1));
   assert_int_equal(verify_payload(p, 0, &c), NOC_JWT_EXPIRED);
   assert_string_equal(noc_jwt_result_message(NOC_JWT_EXPIRED), "Token has expired");
-  assert_string_equal(c.sub, "u1"); /* authenticated claims are kept for logging */
+  assert_string_equal(c.sub, "u1");         /* authenticated claims are kept for logging */
   FMT(p, "{\"exp\":%lld}", (long long)NOW); /* exp == now: expired */
   assert_int_equal(verify_payload(p, 0, NULL), NOC_JWT_EXPIRED);
   FMT(p, "{\"exp\":%lld}", (long long)(NOW + 1));
@@ -541,12 +550,23 @@ static void test_claim_types(void **state) {
   (void)state;
   noc_jwt_claims c;
   const char *bad[] = {
-      "{\"exp\":\"1800000000\"}", "{\"exp\":1800000000.0}", "{\"exp\":1.8e9}",
-      "{\"exp\":true}",           "{\"exp\":null}",         "{\"nbf\":\"0\"}",
-      "{\"iat\":[1]}",            "{\"sub\":42}",           "{\"sub\":{\"id\":1}}",
-      "{\"scope\":[\"a\"]}",      "{\"type\":false}",       "{\"token_id\":1}",
-      "{\"sub\":\"tab\\there\"}", "{\"sub\":\"del\\u007f\"}",
-      "[]",                       "123",                    "\"string\"",
+      "{\"exp\":\"1800000000\"}",
+      "{\"exp\":1800000000.0}",
+      "{\"exp\":1.8e9}",
+      "{\"exp\":true}",
+      "{\"exp\":null}",
+      "{\"nbf\":\"0\"}",
+      "{\"iat\":[1]}",
+      "{\"sub\":42}",
+      "{\"sub\":{\"id\":1}}",
+      "{\"scope\":[\"a\"]}",
+      "{\"type\":false}",
+      "{\"token_id\":1}",
+      "{\"sub\":\"tab\\there\"}",
+      "{\"sub\":\"del\\u007f\"}",
+      "[]",
+      "123",
+      "\"string\"",
       "null",
   };
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -558,9 +578,9 @@ static void test_claim_types(void **state) {
   assert_int_equal(verify_payload("{\"sub\":\"a\\u0000b\"}", 0, NULL), NOC_JWT_MALFORMED);
   assert_int_equal(verify_payload("{\"exp\":99999999999999999999}", 0, NULL), NOC_JWT_MALFORMED);
   /* null strings are absent, other claims ignored */
-  assert_int_equal(verify_payload("{\"sub\":\"u\",\"scope\":null,\"aud\":[\"x\"],\"user_id\":5}", 0,
-                                  &c),
-                   NOC_JWT_OK);
+  assert_int_equal(
+      verify_payload("{\"sub\":\"u\",\"scope\":null,\"aud\":[\"x\"],\"user_id\":5}", 0, &c),
+      NOC_JWT_OK);
   assert_string_equal(c.sub, "u");
   assert_string_equal(c.scope, "");
 }
@@ -632,7 +652,8 @@ static bool run_capture(const char *cmd, char *out, size_t cap) {
   if (f == NULL) return false;
   size_t n = fread(out, 1, cap - 1, f);
   out[n] = '\0';
-  while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r')) out[--n] = '\0';
+  while (n > 0 && (out[n - 1] == '\n' || out[n - 1] == '\r'))
+    out[--n] = '\0';
   return pclose(f) == 0;
 }
 
@@ -650,11 +671,11 @@ static void test_pyjwt_interop(void **state) {
 
   /* PyJWT signs, we verify */
   FMT(cmd,
-           "/usr/bin/python3 -c 'import sys,jwt; print(jwt.encode({\"sub\":\"py-user\","
-           "\"type\":\"service\",\"scope\":\"calculations\",\"token_id\":\"t-1\","
-           "\"iat\":int(sys.argv[2]),\"exp\":int(sys.argv[2])+60}, bytes.fromhex(sys.argv[1]),"
-           " algorithm=\"HS256\", headers={\"kid\":\"k1\"}))' %s %lld",
-           hex, (long long)now);
+      "/usr/bin/python3 -c 'import sys,jwt; print(jwt.encode({\"sub\":\"py-user\","
+      "\"type\":\"service\",\"scope\":\"calculations\",\"token_id\":\"t-1\","
+      "\"iat\":int(sys.argv[2]),\"exp\":int(sys.argv[2])+60}, bytes.fromhex(sys.argv[1]),"
+      " algorithm=\"HS256\", headers={\"kid\":\"k1\"}))' %s %lld",
+      hex, (long long)now);
   assert_true(run_capture(cmd, tok, sizeof tok));
   noc_jwt_claims c;
   assert_int_equal(noc_jwt_verify(&r, tok, strlen(tok), now, 0, &c), NOC_JWT_OK);
@@ -671,11 +692,11 @@ static void test_pyjwt_interop(void **state) {
   in.exp = now + 600;
   assert_true(noc_jwt_sign(&k, &in, tok, sizeof tok) > 0);
   FMT(cmd,
-           "/usr/bin/python3 -c 'import sys,jwt; d=jwt.decode(sys.argv[2],"
-           " bytes.fromhex(sys.argv[1]), algorithms=[\"HS256\"]);"
-           " print(d[\"sub\"], d[\"scope\"], d[\"exp\"]-d[\"iat\"], jwt.get_unverified_header("
-           "sys.argv[2])[\"kid\"])' %s %s",
-           hex, tok);
+      "/usr/bin/python3 -c 'import sys,jwt; d=jwt.decode(sys.argv[2],"
+      " bytes.fromhex(sys.argv[1]), algorithms=[\"HS256\"]);"
+      " print(d[\"sub\"], d[\"scope\"], d[\"exp\"]-d[\"iat\"], jwt.get_unverified_header("
+      "sys.argv[2])[\"kid\"])' %s %s",
+      hex, tok);
   assert_true(run_capture(cmd, out, sizeof out));
   assert_string_equal(out, "user-42 calculations 600 k1");
 }
@@ -696,7 +717,8 @@ static void test_verify_speed(void **state) {
   for (int i = 0; i < ROUNDS; i++)
     assert_int_equal(noc_jwt_verify(&r, tok, (size_t)n, NOW, 0, &out), NOC_JWT_OK);
   clock_gettime(CLOCK_MONOTONIC, &b);
-  double us = ((double)(b.tv_sec - a.tv_sec) * 1e6 + (double)(b.tv_nsec - a.tv_nsec) / 1e3) / ROUNDS;
+  double us =
+      ((double)(b.tv_sec - a.tv_sec) * 1e6 + (double)(b.tv_nsec - a.tv_nsec) / 1e3) / ROUNDS;
   print_message("noc_jwt_verify: %.2f us per call (%d-byte token, %d rounds)\n", us, n, ROUNDS);
   assert_true(us < 1000.0); /* generous: only catches a pathological slowdown */
 }

@@ -18,13 +18,14 @@
 
 static void test_antiscia(void **state) {
   (void)state;
-  assert_near(noc_antiscion(10.0), 170.0, 1e-12);       /* 10 Aries -> 20 Virgo */
+  assert_near(noc_antiscion(10.0), 170.0, 1e-12);        /* 10 Aries -> 20 Virgo */
   assert_near(noc_contra_antiscion(10.0), 350.0, 1e-12); /* 10 Aries -> 20 Pisces */
-  assert_near(noc_antiscion(90.0), 90.0, 1e-12);        /* 0 Cancer is on the axis */
-  assert_near(noc_antiscion(270.0), 270.0, 1e-12);      /* and so is 0 Capricorn */
-  assert_near(noc_antiscion(45.0), 135.0, 1e-12);       /* 15 Taurus -> 15 Leo */
-  assert_near(noc_antiscion(315.0), 225.0, 1e-12);      /* 15 Aquarius -> 15 Scorpio */
-  for (double x = 0.5; x < 360.0; x += 17.25) {
+  assert_near(noc_antiscion(90.0), 90.0, 1e-12);         /* 0 Cancer is on the axis */
+  assert_near(noc_antiscion(270.0), 270.0, 1e-12);       /* and so is 0 Capricorn */
+  assert_near(noc_antiscion(45.0), 135.0, 1e-12);        /* 15 Taurus -> 15 Leo */
+  assert_near(noc_antiscion(315.0), 225.0, 1e-12);       /* 15 Aquarius -> 15 Scorpio */
+  for (int i = 0; 0.5 + 17.25 * i < 360.0; i++) {
+    double x = 0.5 + 17.25 * i;
     assert_near(noc_antiscion(noc_antiscion(x)), x, 1e-9);
     /* The contra-antiscion is the antiscion's opposite point. */
     assert_near(noc_norm360(noc_contra_antiscion(x) - noc_antiscion(x)), 180.0, 1e-9);
@@ -39,8 +40,9 @@ static void test_harmonics(void **state) {
   assert_near(noc_harmonic_longitude(359.5, 180), 270.0, 1e-6); /* 64710 mod 360 */
   assert_near(noc_harmonic_longitude(-10.0, 2), 340.0, 1e-9);
   /* An aspect of angle 360/h becomes a conjunction in the h-th harmonic. */
-  assert_near(noc_angle_diff(noc_harmonic_longitude(12.0 + 72.0, 5), noc_harmonic_longitude(12.0, 5)),
-              0.0, 1e-9);
+  assert_near(
+      noc_angle_diff(noc_harmonic_longitude(12.0 + 72.0, 5), noc_harmonic_longitude(12.0, 5)), 0.0,
+      1e-9);
 }
 
 static void test_midpoints(void **state) {
@@ -127,10 +129,10 @@ static double part(const char *name, const noc_part_chart *c, noc_part_value *v)
 
 static void test_parts_vocabulary(void **state) {
   (void)state;
-  static const char *const older[] = {
-      "FORTUNA", "SPIRIT",   "NECESSITY", "VALOR",  "VICTORY", "BASIS",  "MARRIAGE",
-      "CHILDREN", "FATHER",  "MOTHER",    "BROTHERS", "SISTERS", "HEALTH", "DEATH",
-      "TRAVEL",  "WEALTH",   "CAREER",    "HONOR",  "RELIGION", "HAPPINESS"};
+  static const char *const older[] = {"FORTUNA",  "SPIRIT",   "NECESSITY", "VALOR",    "VICTORY",
+                                      "BASIS",    "MARRIAGE", "CHILDREN",  "FATHER",   "MOTHER",
+                                      "BROTHERS", "SISTERS",  "HEALTH",    "DEATH",    "TRAVEL",
+                                      "WEALTH",   "CAREER",   "HONOR",     "RELIGION", "HAPPINESS"};
   assert_true(noc_part_count() >= 20);
   for (size_t i = 0; i < sizeof older / sizeof older[0]; i++) {
     const noc_part_def *d = noc_part_find(older[i]);
@@ -219,11 +221,11 @@ static void test_dignity_scores(void **state) {
   noc_dignity d;
   noc_dignity_of(NOC_SUN, 125.0, true, &o, &d); /* 5 Leo by day */
   assert_int_equal(d.rulership, 5);
-  assert_int_equal(d.triplicity, 3);           /* Sun rules fire by day */
+  assert_int_equal(d.triplicity, 3); /* Sun rules fire by day */
   assert_int_equal(d.detriment + d.fall + d.peregrine, 0);
   assert_int_equal(d.ruler, NOC_SUN);
   noc_dignity_of(NOC_SUN, 125.0, false, &o, &d);
-  assert_int_equal(d.triplicity, 0);           /* Jupiter rules fire by night */
+  assert_int_equal(d.triplicity, 0);            /* Jupiter rules fire by night */
   noc_dignity_of(NOC_SUN, 305.0, true, &o, &d); /* Aquarius */
   assert_int_equal(d.detriment, -5);
   noc_dignity_of(NOC_SUN, 200.0, true, &o, &d); /* Libra */
@@ -238,7 +240,7 @@ static void test_dignity_scores(void **state) {
   assert_int_equal(d.total, 8);
   noc_dignity_of(NOC_MOON, 33.0, true, &o, &d); /* 3 Taurus */
   assert_int_equal(d.exaltation, 4);
-  assert_int_equal(d.triplicity, 0);            /* Venus by day in earth */
+  assert_int_equal(d.triplicity, 0); /* Venus by day in earth */
   noc_dignity_of(NOC_MOON, 33.0, false, &o, &d);
   assert_int_equal(d.triplicity, 3);
   /* A peregrine planet: the Moon at 21 Virgo by day (Egyptian term of Mars, face of Mercury). */
@@ -351,7 +353,8 @@ static void test_receptions(void **state) {
   assert_true(noc_mutual_reception(NOC_SUN, 340.0, NOC_VENUS, 10.0, NOC_RULERS_TRADITIONAL, &k));
   assert_int_equal(k, NOC_RECEPTION_EXALTATION);
   /* Mars in Sagittarius (Jupiter's domicile), Jupiter in Capricorn (Mars' exaltation). */
-  assert_true(noc_mutual_reception(NOC_MARS, 250.0, NOC_JUPITER, 280.0, NOC_RULERS_TRADITIONAL, &k));
+  assert_true(
+      noc_mutual_reception(NOC_MARS, 250.0, NOC_JUPITER, 280.0, NOC_RULERS_TRADITIONAL, &k));
   assert_int_equal(k, NOC_RECEPTION_MIXED);
   assert_false(noc_mutual_reception(NOC_VENUS, 15.0, NOC_MARS, 100.0, NOC_RULERS_TRADITIONAL, &k));
   assert_false(noc_mutual_reception(NOC_SUN, 125.0, NOC_SUN, 125.0, NOC_RULERS_TRADITIONAL, &k));
@@ -391,8 +394,7 @@ static int count_type(const noc_pattern *p, int n, noc_pattern_type t) {
 
 static const noc_pattern *first_of(const noc_pattern *p, int n, noc_pattern_type t) {
   for (int i = 0; i < n; i++)
-    if (p[i].type == t)
-      return &p[i];
+    if (p[i].type == t) return &p[i];
   fail_msg("no %s", noc_pattern_name(t));
   return NULL;
 }
@@ -437,9 +439,9 @@ static void test_patterns(void **state) {
   assert_int_equal(p[0].sign, 0);
   assert_int_equal(p[0].count, 3);
   /* More than the room given: NOMEM with the true count. */
-  noc_pattern_point pp[3] = {
-      {.body = NOC_SUN, .longitude = 0}, {.body = NOC_MOON, .longitude = 120},
-      {.body = NOC_MARS, .longitude = 240}};
+  noc_pattern_point pp[3] = {{.body = NOC_SUN, .longitude = 0},
+                             {.body = NOC_MOON, .longitude = 120},
+                             {.body = NOC_MARS, .longitude = 240}};
   int count = 0;
   noc_error err;
   assert_int_equal(noc_patterns_find(pp, 3, NULL, p, 0, &count, &err), NOC_ERR_NOMEM);
@@ -491,15 +493,24 @@ static void test_elements(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_antiscia),        cmocka_unit_test(test_harmonics),
-      cmocka_unit_test(test_midpoints),       cmocka_unit_test(test_ecliptic_to_equatorial),
-      cmocka_unit_test(test_parallels),       cmocka_unit_test(test_sect),
-      cmocka_unit_test(test_parts_vocabulary), cmocka_unit_test(test_part_of_fortune),
-      cmocka_unit_test(test_parts_formulas),  cmocka_unit_test(test_dignity_scores),
-      cmocka_unit_test(test_exaltations_and_faces), cmocka_unit_test(test_terms),
-      cmocka_unit_test(test_triplicities),    cmocka_unit_test(test_receptions),
-      cmocka_unit_test(test_almuten_points),  cmocka_unit_test(test_patterns),
-      cmocka_unit_test(test_jones),           cmocka_unit_test(test_elements),
+      cmocka_unit_test(test_antiscia),
+      cmocka_unit_test(test_harmonics),
+      cmocka_unit_test(test_midpoints),
+      cmocka_unit_test(test_ecliptic_to_equatorial),
+      cmocka_unit_test(test_parallels),
+      cmocka_unit_test(test_sect),
+      cmocka_unit_test(test_parts_vocabulary),
+      cmocka_unit_test(test_part_of_fortune),
+      cmocka_unit_test(test_parts_formulas),
+      cmocka_unit_test(test_dignity_scores),
+      cmocka_unit_test(test_exaltations_and_faces),
+      cmocka_unit_test(test_terms),
+      cmocka_unit_test(test_triplicities),
+      cmocka_unit_test(test_receptions),
+      cmocka_unit_test(test_almuten_points),
+      cmocka_unit_test(test_patterns),
+      cmocka_unit_test(test_jones),
+      cmocka_unit_test(test_elements),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,8 +19,7 @@
 static int setup(void **state) {
   noc_ctx *ctx;
   noc_error err;
-  if (noc_ctx_open(&ctx, NULL, &err) != NOC_OK)
-    return -1;
+  if (noc_ctx_open(&ctx, NULL, &err) != NOC_OK) return -1;
   *state = ctx;
   return 0;
 }
@@ -77,14 +76,12 @@ static json_t *load_cases(void) {
 static void test_reference_stars(void **state) {
   noc_ctx *ctx = *state;
   json_t *root = load_cases();
-  if (root == NULL)
-    skip();
+  if (root == NULL) skip();
   json_t *cases = json_object_get(root, "cases");
   int checked = 0;
   for (size_t i = 0; i < json_array_size(cases); i++) {
     json_t *c = json_array_get(cases, i);
-    if (strcmp(json_string_value(json_object_get(c, "kind")), "star") != 0)
-      continue;
+    if (strcmp(json_string_value(json_object_get(c, "kind")), "star") != 0) continue;
     json_t *in = json_object_get(c, "input"), *ex = json_object_get(c, "expected");
     json_t *tol = json_object_get(c, "tolerance");
     const char *name = json_string_value(json_object_get(in, "star"));
@@ -109,7 +106,8 @@ static void test_reference_stars(void **state) {
                got, arcsec);
     if (json_object_get(ex, "dec_deg")) /* the ERFA cases also give the declination */
       assert_true(fabs(s.pos.declination - json_number_value(json_object_get(ex, "dec_deg"))) *
-                      3600.0 <= arcsec);
+                      3600.0 <=
+                  arcsec);
     checked++;
   }
   json_decref(root);
@@ -125,14 +123,14 @@ static void test_star_names(void **state) {
   noc_star a, b;
   noc_error err;
   for (int i = 0; i < NOC_STAR_DEFAULT_COUNT; i++)
-    assert_int_equal(noc_star_calc(ctx, &t, noc_star_default_name(i), &opt, &a, &err, "s"),
-                     NOC_OK);
+    assert_int_equal(noc_star_calc(ctx, &t, noc_star_default_name(i), &opt, &a, &err, "s"), NOC_OK);
   assert_null(noc_star_default_name(NOC_STAR_DEFAULT_COUNT));
   assert_int_equal(noc_star_calc(ctx, &t, "regulus", &opt, &a, &err, "s"), NOC_OK);
   assert_string_equal(a.name, "Regulus");
   assert_string_equal(a.designation, "alLeo");
   assert_near(a.magnitude, 1.40, 1e-9);
-  static const char *const same[] = {"alpha Leonis", "alLeo", ",alLeo", "  Regulus ", "\xce\xb1 Leo"};
+  static const char *const same[] = {"alpha Leonis", "alLeo", ",alLeo", "  Regulus ",
+                                     "\xce\xb1 Leo"};
   for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
     assert_int_equal(noc_star_calc(ctx, &t, same[i], &opt, &b, &err, "s"), NOC_OK);
     assert_string_equal(b.designation, "alLeo");
@@ -295,9 +293,9 @@ static void test_lunar_standstill(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_reference_stars), cmocka_unit_test(test_star_names),
-      cmocka_unit_test(test_magnitude_filter), cmocka_unit_test(test_sidereal_star),
-      cmocka_unit_test(test_special_bodies), cmocka_unit_test(test_prenatal_syzygy),
+      cmocka_unit_test(test_reference_stars),      cmocka_unit_test(test_star_names),
+      cmocka_unit_test(test_magnitude_filter),     cmocka_unit_test(test_sidereal_star),
+      cmocka_unit_test(test_special_bodies),       cmocka_unit_test(test_prenatal_syzygy),
       cmocka_unit_test(test_solstice_declination), cmocka_unit_test(test_lunar_standstill),
   };
   return cmocka_run_group_tests(tests, setup, teardown);

@@ -23,7 +23,8 @@ static noc_ratelimit_decision take(noc_ratelimiter *rl, const char *who, int64_t
 
 static int count_allowed(noc_ratelimiter *rl, const char *who, int64_t now_ms, int tries) {
   int n = 0;
-  for (int i = 0; i < tries; i++) n += take(rl, who, now_ms).allowed ? 1 : 0;
+  for (int i = 0; i < tries; i++)
+    n += take(rl, who, now_ms).allowed ? 1 : 0;
   return n;
 }
 
@@ -84,7 +85,8 @@ static void test_refill_over_time(void **state) {
   /* steady traffic at the rate is always allowed */
   int64_t t = T0 + 7200 * 1000;
   assert_int_equal(count_allowed(rl, "alice", t, 5), 5);
-  for (int i = 1; i <= 50; i++) assert_true(take(rl, "alice", t + i * 100).allowed);
+  for (int i = 1; i <= 50; i++)
+    assert_true(take(rl, "alice", t + i * 100).allowed);
   assert_false(take(rl, "alice", t + 50 * 100).allowed);
   noc_ratelimit_free(rl);
 }
@@ -178,10 +180,10 @@ static void test_unlimited_and_invalid(void **state) {
   assert_true(take(rl, "a", T0).allowed);
   noc_ratelimit_free(rl);
 
-  assert_null(noc_ratelimit_local_new(10.0, 0, 10));    /* burst < 1 */
-  assert_null(noc_ratelimit_local_new(10.0, 5, 0));     /* no room */
-  assert_null(noc_ratelimit_local_new(NAN, 5, 10));        /* NaN */
-  assert_null(noc_ratelimit_local_new(1e-300, 5, 10));  /* bucket spans > 2^61 us */
+  assert_null(noc_ratelimit_local_new(10.0, 0, 10));   /* burst < 1 */
+  assert_null(noc_ratelimit_local_new(10.0, 5, 0));    /* no room */
+  assert_null(noc_ratelimit_local_new(NAN, 5, 10));    /* NaN */
+  assert_null(noc_ratelimit_local_new(1e-300, 5, 10)); /* bucket spans > 2^61 us */
   assert_null(noc_ratelimit_local_new(1.0, INT64_MAX, 10));
 
   rl = noc_ratelimit_local_new(10.0, 5, 10);
@@ -252,7 +254,8 @@ static void run_hammer(noc_ratelimiter *rl, int64_t now_ms, int totals[3]) {
     void *ret = NULL;
     assert_int_equal(pthread_join(th[t], &ret), 0);
     assert_ptr_equal(ret, &args[t]);
-    for (int j = 0; j < 3; j++) totals[j] += args[t].allowed[j];
+    for (int j = 0; j < 3; j++)
+      totals[j] += args[t].allowed[j];
   }
   pthread_barrier_destroy(&start);
 }
@@ -266,11 +269,14 @@ static void test_threads_exact_counts(void **state) {
   assert_non_null(rl);
   int totals[3];
   run_hammer(rl, T0, totals); /* frozen time: 40000 tries, exactly the burst allowed */
-  for (int j = 0; j < 3; j++) assert_int_equal(totals[j], 20000);
+  for (int j = 0; j < 3; j++)
+    assert_int_equal(totals[j], 20000);
   run_hammer(rl, T0 + 1234, totals); /* 1234 ms later: exactly 123 refilled tokens each */
-  for (int j = 0; j < 3; j++) assert_int_equal(totals[j], 123);
+  for (int j = 0; j < 3; j++)
+    assert_int_equal(totals[j], 123);
   run_hammer(rl, T0 + 1240, totals); /* the 4 ms remainder plus 6 ms: one more */
-  for (int j = 0; j < 3; j++) assert_int_equal(totals[j], 1);
+  for (int j = 0; j < 3; j++)
+    assert_int_equal(totals[j], 1);
   assert_int_equal(noc_ratelimit_local_count(rl), 3);
   noc_ratelimit_free(rl);
 }

@@ -63,8 +63,7 @@ static bool scan_nearest(const noc_crossing_search *s, double *best) {
       double f = noc_angle_diff(deg, s->targets[i]);
       if (k > 0 && fabs(f) < 90.0 && fabs(prev[i]) < 90.0 && (f < 0.0) != (prev[i] < 0.0)) {
         double r = x - h * f / (f - prev[i]);
-        if (!found || fabs(r - s->t0) < fabs(*best - s->t0))
-          *best = r;
+        if (!found || fabs(r - s->t0) < fabs(*best - s->t0)) *best = r;
         found = true;
       }
       prev[i] = f;
@@ -79,7 +78,8 @@ static void test_nearest_crossing(void **state) {
   s.targets[0] = 45.0;
   s.targets[1] = 200.0;
   int total = 0, searches = 0;
-  for (double t0 = 0.0; t0 < 120.0; t0 += 1.7) {
+  for (int i = 0; 1.7 * i < 120.0; i++) {
+    double t0 = 1.7 * i;
     s.t0 = t0;
     s.jd_min = t0 - 10.0;
     s.jd_max = t0 + 10.0;
@@ -108,8 +108,13 @@ static void test_nearest_crossing(void **state) {
 
 static void test_crossing_edges(void **state) {
   (void)state;
-  noc_crossing_search s = {.t0 = 10.0, .jd_min = 10.0, .jd_max = 30.0, .ntargets = 1,
-                           .accel_max = 4.0, .tol_days = 1e-9, .max_evals = 500};
+  noc_crossing_search s = {.t0 = 10.0,
+                           .jd_min = 10.0,
+                           .jd_max = 30.0,
+                           .ntargets = 1,
+                           .accel_max = 4.0,
+                           .tol_days = 1e-9,
+                           .max_evals = 500};
   s.targets[0] = 0.0;
   counter c = {0};
   noc_crossing out;

@@ -53,8 +53,9 @@ static void test_parse_date(void **state) {
                    NOC_ERR_VALIDATION);
   assert_int_equal(noc_parse_date("1582-10-10", NOC_CAL_GREGORIAN, &c, &err, "date"), NOC_OK);
   assert_int_equal(noc_parse_date("6000-01-01", NOC_CAL_AUTO, &c, &err, "date"), NOC_ERR_RANGE);
-  static const char *const bad[] = {"", "1990", "1990-1-15", "1990-01-15x", "90-01-15",
-                                    "1990/01/15", "1990-13-01", "1990-00-10", "１990-01-01"};
+  static const char *const bad[] = {"",           "1990",       "1990-1-15",  "1990-01-15x",
+                                    "90-01-15",   "1990/01/15", "1990-13-01", "1990-00-10",
+                                    "１990-01-01"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     assert_int_not_equal(noc_parse_date(bad[i], NOC_CAL_AUTO, &c, &err, "date"), NOC_OK);
 }
@@ -68,8 +69,8 @@ static void test_parse_clock(void **state) {
   assert_true(c.second == 0.0);
   assert_int_equal(noc_parse_clock("23:59:59.125", &c, &err, "time"), NOC_OK);
   assert_true(fabs(c.second - 59.125) < 1e-12);
-  static const char *const bad[] = {"25:00", "24:00", "12:60", "12:00:61", "1:00", "12:00:",
-                                    "12:00:00.", "12", "12:00 PM", ""};
+  static const char *const bad[] = {"25:00",  "24:00",     "12:60", "12:00:61", "1:00",
+                                    "12:00:", "12:00:00.", "12",    "12:00 PM", ""};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     assert_int_not_equal(noc_parse_clock(bad[i], &c, &err, "time"), NOC_OK);
 }
@@ -129,8 +130,8 @@ static void test_format_utc(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_days_from_civil), cmocka_unit_test(test_leap_years),
-      cmocka_unit_test(test_parse_date),      cmocka_unit_test(test_parse_clock),
+      cmocka_unit_test(test_days_from_civil),     cmocka_unit_test(test_leap_years),
+      cmocka_unit_test(test_parse_date),          cmocka_unit_test(test_parse_clock),
       cmocka_unit_test(test_julian_to_gregorian), cmocka_unit_test(test_time_scales),
       cmocka_unit_test(test_format_utc),
   };
