@@ -34,7 +34,9 @@ typedef struct jwt_parts {
 static pthread_once_t sodium_once = PTHREAD_ONCE_INIT;
 static int sodium_status = -1;
 
-static void sodium_start(void) { sodium_status = sodium_init() < 0 ? -1 : 0; }
+static void sodium_start(void) {
+  sodium_status = sodium_init() < 0 ? -1 : 0;
+}
 
 static bool crypto_ready(void) {
   return pthread_once(&sodium_once, sodium_start) == 0 && sodium_status == 0;
@@ -47,7 +49,9 @@ static bool is_b64url_char(char c) {
          c == '_';
 }
 
-static bool is_control(unsigned char c) { return c < 0x20 || c == 0x7f; }
+static bool is_control(unsigned char c) {
+  return c < 0x20 || c == 0x7f;
+}
 
 /* kid: 1..KID_MAX visible ASCII characters (it is logged and compared as a C string). */
 static bool kid_valid(const char *s, size_t n) {
@@ -63,12 +67,17 @@ static bool key_usable(const noc_jwt_key *k) {
          memchr(k->kid, '\0', sizeof k->kid) != NULL;
 }
 
-static int64_t sat_add(int64_t a, int64_t b) { return a > INT64_MAX - b ? INT64_MAX : a + b; }
-static int64_t sat_sub(int64_t a, int64_t b) { return a < INT64_MIN + b ? INT64_MIN : a - b; }
+static int64_t sat_add(int64_t a, int64_t b) {
+  return a > INT64_MAX - b ? INT64_MAX : a + b;
+}
+static int64_t sat_sub(int64_t a, int64_t b) {
+  return a < INT64_MIN + b ? INT64_MIN : a - b;
+}
 
 static bool json_str_is(const json_t *v, const char *want) {
   size_t n = strlen(want);
-  return json_is_string(v) && json_string_length(v) == n && memcmp(json_string_value(v), want, n) == 0;
+  return json_is_string(v) && json_string_length(v) == n &&
+         memcmp(json_string_value(v), want, n) == 0;
 }
 
 /* ---- structure ---- */
@@ -251,8 +260,10 @@ noc_jwt_result noc_jwt_verify(const noc_jwt_keyring *ring, const char *token, si
   bool keep = r == NOC_JWT_OK; /* signature valid and claims well-typed */
   if (r == NOC_JWT_OK) r = check_times(&c, now, leeway_s);
   if (out != NULL) {
-    if (keep) *out = c;
-    else memset(out, 0, sizeof *out);
+    if (keep)
+      *out = c;
+    else
+      memset(out, 0, sizeof *out);
   }
   return r;
 }
@@ -264,21 +275,30 @@ noc_jwt_result noc_jwt_decode_unverified(const char *token, size_t len, noc_jwt_
   noc_jwt_result r = parse_structure(token, len, &t);
   if (r == NOC_JWT_OK) r = parse_claims(&t, &c);
   if (out != NULL) {
-    if (r == NOC_JWT_OK) *out = c;
-    else memset(out, 0, sizeof *out);
+    if (r == NOC_JWT_OK)
+      *out = c;
+    else
+      memset(out, 0, sizeof *out);
   }
   return r;
 }
 
 const char *noc_jwt_result_message(noc_jwt_result r) {
   switch (r) {
-  case NOC_JWT_OK: return "Token is valid";
-  case NOC_JWT_MALFORMED: return "Token is malformed";
-  case NOC_JWT_BAD_SIGNATURE: return "Token signature is invalid";
-  case NOC_JWT_EXPIRED: return "Token has expired";
-  case NOC_JWT_NOT_YET_VALID: return "Token is not valid yet";
-  case NOC_JWT_BAD_CLAIMS: return "Token claims are invalid";
-  case NOC_JWT_TOO_LARGE: return "Token is too large";
+  case NOC_JWT_OK:
+    return "Token is valid";
+  case NOC_JWT_MALFORMED:
+    return "Token is malformed";
+  case NOC_JWT_BAD_SIGNATURE:
+    return "Token signature is invalid";
+  case NOC_JWT_EXPIRED:
+    return "Token has expired";
+  case NOC_JWT_NOT_YET_VALID:
+    return "Token is not valid yet";
+  case NOC_JWT_BAD_CLAIMS:
+    return "Token claims are invalid";
+  case NOC_JWT_TOO_LARGE:
+    return "Token is too large";
   }
   return "Token is invalid";
 }
@@ -301,7 +321,9 @@ static void jw_raw(jwriter *w, const char *s, size_t n) {
   w->p[w->len] = '\0';
 }
 
-static void jw_lit(jwriter *w, const char *s) { jw_raw(w, s, strlen(s)); }
+static void jw_lit(jwriter *w, const char *s) {
+  jw_raw(w, s, strlen(s));
+}
 
 /* Length of the well-formed UTF-8 sequence at s (no overlongs, surrogates or > U+10FFFF),
  * 0 if ill-formed: a token we sign must be one jansson accepts when verifying. */

@@ -42,8 +42,8 @@
 #include <stdint.h>
 
 enum {
-  NOC_JWT_MAX_TOKEN = 4096,   /* longer tokens -> NOC_JWT_TOO_LARGE */
-  NOC_JWT_MIN_SECRET = 32,    /* HMAC key bounds in bytes */
+  NOC_JWT_MAX_TOKEN = 4096, /* longer tokens -> NOC_JWT_TOO_LARGE */
+  NOC_JWT_MIN_SECRET = 32,  /* HMAC key bounds in bytes */
   NOC_JWT_MAX_SECRET = 64,
   NOC_JWT_MAX_KEYS = 8
 };

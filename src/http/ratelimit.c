@@ -14,17 +14,17 @@
 #include <time.h>
 
 enum {
-  KEY_MAX = 127,            /* longer principals are keyed by a digest */
+  KEY_MAX = 127, /* longer principals are keyed by a digest */
   DIGEST_BYTES = 32,
   MAX_SHARDS = 8,
   PRINCIPALS_PER_SHARD = 128 /* below this a single shard keeps LRU exact and memory small */
 };
 
-#define NIL UINT32_MAX
-#define MAX_PRINCIPALS ((size_t)1 << 24)
-#define MAX_NOW_MS ((int64_t)1 << 52)
+#define NIL             UINT32_MAX
+#define MAX_PRINCIPALS  ((size_t)1 << 24)
+#define MAX_NOW_MS      ((int64_t)1 << 52)
 #define MAX_CAPACITY_US ((int64_t)1 << 61) /* now_us + capacity stays below INT64_MAX */
-#define US_PER_S INT64_C(1000000)
+#define US_PER_S        INT64_C(1000000)
 
 typedef struct rl_entry {
   uint64_t hash;
@@ -60,7 +60,9 @@ typedef struct rl_key {
   unsigned char digest_buf[DIGEST_BYTES];
 } rl_key;
 
-static int64_t ceil_div(int64_t a, int64_t b) { return a <= 0 ? 0 : (a - 1) / b + 1; }
+static int64_t ceil_div(int64_t a, int64_t b) {
+  return a <= 0 ? 0 : (a - 1) / b + 1;
+}
 
 /* ---- keys ---- */
 
@@ -72,8 +74,8 @@ static void make_key(const char *principal, rl_key *k) {
     k->len = n;
     return;
   }
-  crypto_generichash(k->digest_buf, sizeof k->digest_buf, (const unsigned char *)principal, n,
-                     NULL, 0);
+  crypto_generichash(k->digest_buf, sizeof k->digest_buf, (const unsigned char *)principal, n, NULL,
+                     0);
   k->bytes = (const char *)k->digest_buf;
   k->len = sizeof k->digest_buf;
 }
@@ -82,7 +84,8 @@ static uint64_t key_hash(const rl_local *L, const rl_key *k) {
   unsigned char h[crypto_shorthash_BYTES];
   uint64_t v = 0;
   crypto_shorthash(h, (const unsigned char *)k->bytes, k->len, L->hash_key);
-  for (size_t i = 0; i < sizeof h; i++) v = (v << 8) | h[i];
+  for (size_t i = 0; i < sizeof h; i++)
+    v = (v << 8) | h[i];
   return v;
 }
 
@@ -95,10 +98,14 @@ static bool entry_matches(const rl_entry *e, const rl_key *k, uint64_t h) {
 
 static void lru_unlink(rl_shard *s, uint32_t i) {
   rl_entry *e = &s->entries[i];
-  if (e->lru_prev != NIL) s->entries[e->lru_prev].lru_next = e->lru_next;
-  else s->lru_head = e->lru_next;
-  if (e->lru_next != NIL) s->entries[e->lru_next].lru_prev = e->lru_prev;
-  else s->lru_tail = e->lru_prev;
+  if (e->lru_prev != NIL)
+    s->entries[e->lru_prev].lru_next = e->lru_next;
+  else
+    s->lru_head = e->lru_next;
+  if (e->lru_next != NIL)
+    s->entries[e->lru_next].lru_prev = e->lru_prev;
+  else
+    s->lru_tail = e->lru_prev;
 }
 
 static void lru_push_front(rl_shard *s, uint32_t i) {
@@ -112,7 +119,8 @@ static void lru_push_front(rl_shard *s, uint32_t i) {
 
 static void chain_unlink(rl_shard *s, uint32_t i) {
   uint32_t *link = &s->heads[s->entries[i].hash & s->mask];
-  while (*link != NIL && *link != i) link = &s->entries[*link].chain_next;
+  while (*link != NIL && *link != i)
+    link = &s->entries[*link].chain_next;
   if (*link == i) *link = s->entries[i].chain_next;
 }
 
@@ -214,7 +222,8 @@ static const struct noc_ratelimiter_ops local_ops = {local_take, local_destroy};
 
 static uint32_t pow2_at_least(uint32_t n) {
   uint32_t p = 1;
-  while (p < n) p <<= 1;
+  while (p < n)
+    p <<= 1;
   return p;
 }
 
@@ -237,7 +246,8 @@ static bool shard_init(rl_shard *s, uint32_t cap) {
 
 static uint32_t shard_count_for(size_t max_principals) {
   uint32_t n = 1;
-  while (n < MAX_SHARDS && (size_t)n * 2 * PRINCIPALS_PER_SHARD <= max_principals) n *= 2;
+  while (n < MAX_SHARDS && (size_t)n * 2 * PRINCIPALS_PER_SHARD <= max_principals)
+    n *= 2;
   return n;
 }
 

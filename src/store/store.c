@@ -29,6 +29,7 @@ noc_store_rc noc_store_fail(noc_error *err, noc_store_rc rc, const char *field, 
   char msg[NOC_ERR_MESSAGE_MAX];
   va_list ap;
   va_start(ap, fmt);
+  /* NOLINTNEXTLINE(clang-analyzer-valist.Uninitialized): va_start is above; see .clang-tidy */
   vsnprintf(msg, sizeof msg, fmt, ap);
   va_end(ap);
   noc_status code = rc == NOC_STORE_NOT_FOUND  ? NOC_ERR_NOT_FOUND

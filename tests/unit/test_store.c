@@ -42,8 +42,12 @@ static noc_store *open_store(const noc_store_config *cfg) {
 
 static int sqlite_setup(void **state) {
   suite *st = calloc(1, sizeof *st);
+  if (st == NULL) return -1;
   snprintf(st->tmpdir, sizeof st->tmpdir, "/tmp/noc-store-test-XXXXXX");
-  if (mkdtemp(st->tmpdir) == NULL) return -1;
+  if (mkdtemp(st->tmpdir) == NULL) {
+    free(st);
+    return -1;
+  }
   snprintf(st->cfg.data_dir, sizeof st->cfg.data_dir, "%s/data", st->tmpdir);
   st->cfg.pool_size = 4;
   st->s = open_store(&st->cfg);
@@ -78,13 +82,18 @@ static bool pg_admin(const char *url, const char *sql) {
 
 static int pg_setup(void **state) {
   const char *url = getenv("NOCTURNA_TEST_DATABASE_URL");
+  if (url == NULL) return -1;
   suite *st = calloc(1, sizeof *st);
+  if (st == NULL) return -1;
   snprintf(st->pg_admin_url, sizeof st->pg_admin_url, "%s", url);
   snprintf(st->pg_db, sizeof st->pg_db, "noc_store_test_%d_%ld", (int)getpid(),
            (long)(time(NULL) % 100000));
   char sql[128];
   snprintf(sql, sizeof sql, "CREATE DATABASE %s", st->pg_db);
-  if (!pg_admin(url, sql)) return -1;
+  if (!pg_admin(url, sql)) {
+    free(st);
+    return -1;
+  }
   url_with_db(url, st->pg_db, st->cfg.url, sizeof st->cfg.url);
   st->cfg.pool_size = 4;
   st->s = open_store(&st->cfg);
