@@ -20,11 +20,40 @@ for p in "${packages[@]}"; do
     missing+=("$p")
   fi
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
-
-echo "install-deps: installing ${missing[*]}"
 sudo=""
 [ "$(id -u)" -eq 0 ] || sudo="sudo"
 export DEBIAN_FRONTEND=noninteractive
-$sudo apt-get update -q
-$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+apt_updated=0
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "install-deps: installing ${missing[*]}"
+  $sudo apt-get update -q
+  apt_updated=1
+  $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+# ---- npm: Swagger UI for /docs (package.json, package-lock.json, .npmrc at the repo root) ----
+# Runs only when node_modules/swagger-ui-dist is missing or is not the locked version. npm comes
+# from Debian when the machine has none; `npm ci` installs exactly the locked versions and runs
+# no install scripts.
+root="$(cd "$(dirname "$0")/.." && pwd)"
+ui="$root/node_modules/swagger-ui-dist/package.json"
+npm_needed=0
+if [ -f "$root/package-lock.json" ]; then
+  if [ ! -f "$ui" ]; then
+    npm_needed=1
+  elif command -v node >/dev/null 2>&1 &&
+       ! (cd "$root" && node -e 'const l = require("./package-lock.json").packages;
+            process.exit(l["node_modules/swagger-ui-dist"].version ===
+                         require("./node_modules/swagger-ui-dist/package.json").version ? 0 : 1)'); then
+    npm_needed=1
+  fi
+fi
+if [ "$npm_needed" -eq 1 ]; then
+  if ! command -v npm >/dev/null 2>&1; then
+    echo "install-deps: installing nodejs npm"
+    [ "$apt_updated" -eq 1 ] || $sudo apt-get update -q
+    $sudo apt-get install -y -q --no-install-recommends nodejs npm
+  fi
+  echo "install-deps: npm ci (swagger-ui-dist)"
+  (cd "$root" && npm ci --omit=dev --ignore-scripts --no-audit --no-fund --loglevel=error)
+fi

@@ -7,5 +7,6 @@ enum { NOC_EXIT_OK = 0, NOC_EXIT_REQUEST = 1, NOC_EXIT_USAGE = 2, NOC_EXIT_FAILU
 
 int noc_cli_calc(int argc, char **argv);
 int noc_cli_serve(int argc, char **argv);
+int noc_cli_bench(int argc, char **argv);
 
 #endif

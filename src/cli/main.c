@@ -15,6 +15,7 @@ static void usage(FILE *out) {
                "  token     service tokens: create, list, revoke, inspect, renew\n"
                "  admin     administrators: create, list, promote, activate, deactivate\n"
                "  migrate   apply the storage schema migrations (--status to list them)\n"
+               "  bench     requests per second in process: bench [--threads N] [--seconds S]\n"
                "  version   print versions\n"
                "\n"
                "See README.md and docs/ for configuration.\n");
@@ -31,6 +32,7 @@ int main(int argc, char **argv) {
   if (strcmp(cmd, "token") == 0) return noc_cli_token(argc - 1, argv + 1);
   if (strcmp(cmd, "admin") == 0) return noc_cli_admin(argc - 1, argv + 1);
   if (strcmp(cmd, "migrate") == 0) return noc_cli_migrate(argc - 1, argv + 1);
+  if (strcmp(cmd, "bench") == 0) return noc_cli_bench(argc - 1, argv + 1);
   if (strcmp(cmd, "version") == 0 || strcmp(cmd, "--version") == 0) {
     printf("nocturna %s\n", noc_version());
     return NOC_EXIT_OK;

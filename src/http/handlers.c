@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "http/clock.h"
+#include "http/docs_routes.h"
 #include "http/http_internal.h"
 #include "http/log.h"
 #include "util/tz.h"
@@ -291,6 +292,10 @@ enum MHD_Result noc_http_answer(noc_http_req *r, struct MHD_Connection *c) {
     return answer_ready(r, c, wk);
   case NOC_ROUTE_METRICS:
     return answer_metrics(r, c, wk);
+  case NOC_ROUTE_OPENAPI:
+    return noc_docs_answer_openapi(r, c);
+  case NOC_ROUTE_DOCS:
+    return noc_docs_answer_ui(r, c);
   default:
     return answer_endpoint(r, c, wk);
   }

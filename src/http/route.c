@@ -20,10 +20,12 @@ static const struct {
     {"/api/v1/health", NOC_ROUTE_HEALTH},
     {"/ready", NOC_ROUTE_READY},
     {"/metrics", NOC_ROUTE_METRICS},
+    {"/openapi.json", NOC_ROUTE_OPENAPI},
+    {"/docs", NOC_ROUTE_DOCS},
 };
 
-static const char *const service_labels[NOC_ROUTE_ENDPOINTS] = {"unmatched", "/",      "/api",
-                                                                "/health",   "/ready", "/metrics"};
+static const char *const service_labels[NOC_ROUTE_ENDPOINTS] = {
+    "unmatched", "/", "/api", "/health", "/ready", "/metrics", "/openapi.json", "/docs"};
 
 static int endpoint_count(void) {
   int n = 0;
@@ -98,6 +100,13 @@ static void resolve_service(const char *path, const char *method, noc_route *out
   }
 }
 
+/* name: the path after "/docs/". The docs handler checks the name; the route only bounds it. */
+static void resolve_docs_asset(const char *name, const char *method, noc_route *out) {
+  if (name[0] == '\0' || strlen(name) >= sizeof out->docs_asset) return;
+  resolve_service("/docs", method, out);
+  snprintf(out->docs_asset, sizeof out->docs_asset, "%s", name);
+}
+
 /* rest: the path after "/api/v1/auth/" or "/api/auth/". */
 static void resolve_identity(const char *rest, const char *method, noc_route *out) {
   const char *arg = NULL;
@@ -122,7 +131,9 @@ void noc_route_resolve(const char *url, const char *method, noc_route *out) {
     path[n - 1] = '\0'; /* "/api/v1/calculations/houses/" is the same resource */
   resolve_service(path, method, out);
   if (out->id != NOC_ROUTE_UNMATCHED) return;
-  if (strncmp(path, "/api/v1/auth/", 13) == 0)
+  if (strncmp(path, "/docs/", 6) == 0)
+    resolve_docs_asset(path + 6, method, out);
+  else if (strncmp(path, "/api/v1/auth/", 13) == 0)
     resolve_identity(path + 13, method, out);
   else if (strncmp(path, "/api/auth/", 10) == 0)
     resolve_identity(path + 10, method, out);

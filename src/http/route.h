@@ -22,6 +22,8 @@ enum {
   NOC_ROUTE_HEALTH,        /* GET /health, /api/health, /api/v1/health */
   NOC_ROUTE_READY,         /* GET /ready          */
   NOC_ROUTE_METRICS,       /* GET /metrics        */
+  NOC_ROUTE_OPENAPI,       /* GET /openapi.json   */
+  NOC_ROUTE_DOCS,          /* GET /docs, /docs/<asset> (http/docs_routes.h) */
   NOC_ROUTE_ENDPOINTS      /* first endpoint-table route */
 };
 
@@ -33,6 +35,7 @@ typedef struct noc_route {
   char allow[64];         /* the Allow header value for this path, "" when unmatched */
   int identity;           /* identity route index (http/identity.h), -1 when not one */
   char identity_arg[64];  /* its {id} path parameter, "" when none */
+  char docs_asset[64];    /* NOC_ROUTE_DOCS: the file after /docs/, "" for the page itself */
 } noc_route;
 
 /* url: the decoded path without query string. method: the request method. */
