@@ -119,7 +119,8 @@ typedef struct noc_eclipse_info {
   double magnitude;              /* solar: NASA magnitude; lunar: umbral (penumbral for a
                                     penumbral eclipse) */
   double penumbral_magnitude;    /* lunar */
-  double obscuration;            /* solar: fraction of the disc covered at the greatest point */
+  double obscuration;            /* solar: fraction of the Sun's disc area covered at the
+                                    greatest point, 0..1 (1 for a total eclipse) */
   double jd_tt;                  /* TT of the maximum */
   double begin, end;             /* solar: first/last contact anywhere; lunar: partial phase */
   double total_begin, total_end; /* totality or annularity */
@@ -127,8 +128,8 @@ typedef struct noc_eclipse_info {
   int saros, saros_member;               /* 0 when unknown */
   bool has_local;                        /* local circumstances were asked */
   bool local_visible;
-  double local_max; /* UT1 of the local maximum */
-  double local_magnitude, local_obscuration;
+  double local_max;                          /* UT1 of the local maximum */
+  double local_magnitude, local_obscuration; /* obscuration as above, seen from the place */
   double local_begin, local_end, local_total_begin, local_total_end;
   double local_altitude; /* of the eclipsed body at the local maximum, degrees */
   unsigned local_type;   /* NOC_ECL_* seen from the place */

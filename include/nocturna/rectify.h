@@ -13,6 +13,9 @@
  *  - a contact scores technique x planet x aspect x relevance x (1 - orb/max orb)^2, where
  *    relevance is higher when the angle or ruler belongs to the houses the event type concerns
  *    (marriage: 7th; career: 10th; relocation: 4th; ...);
+ *  - a contact to an axis (ASC-DESC, MC-IC) counts once: it is reported against the ASC or MC,
+ *    except an opposition, which is the conjunction with the DESC or IC; its relevance takes the
+ *    houses of both ends of the axis;
  *  - the ranked times are the separated peaks of the score over the window, refined to a
  *    quarter step; a peak's confidence is the share of exp(score / tau), tau = 2 sqrt(events),
  *    that falls within its basin: a relative measure across the window, not an absolute
@@ -40,14 +43,16 @@ typedef enum noc_rect_technique {
   NOC_RECT_TECHNIQUE_COUNT
 } noc_rect_technique;
 
-const char *noc_rect_technique_name(noc_rect_technique t); /* "transit", ... */
+/* "transits", "progressions", "solar_arc", "primary_directions" (the request's names). */
+const char *noc_rect_technique_name(noc_rect_technique t);
 bool noc_rect_technique_from_name(const char *name, noc_rect_technique *out);
 
 /* Houses (bit h-1 for house h) that a life event type concerns; false for an unknown type. */
 bool noc_rect_event_houses(const char *type, unsigned *houses);
 
 typedef struct noc_rect_event {
-  double jd_ut;    /* the event (noon UT of its day when only the date is known) */
+  double jd_ut;    /* the event, UT; the endpoint reads a bare date at noon (or at its "time")
+                      in the birth chart's UTC offset */
   unsigned houses; /* noc_rect_event_houses() */
   double weight;   /* 0..5, default 1 */
 } noc_rect_event;

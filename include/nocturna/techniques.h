@@ -86,8 +86,8 @@ typedef struct noc_compat {
   noc_compat_part part[NOC_COMPAT_COUNT];
 } noc_compat;
 
-/* Per aspect (may be NULL): its signed weight (positive harmony, negative tension; a split
- * conjunction gives 0) and category. */
+/* Per aspect (may be NULL): the part of its weight counted as harmony and the part counted as
+ * tension (one of them 0, or half each for a split conjunction; both >= 0), and its category. */
 typedef struct noc_compat_item {
   double harmony, tension;
   noc_compat_category category;

@@ -86,10 +86,47 @@ noc_status noc_ev_in_natal(noc_api_call *call, noc_ev_natal *n) {
   return NOC_OK;
 }
 
+/* meta.settings of a search without a natal chart, as a chart's are filled (chart_input.c): the
+ * ayanamsa is the one in force at the start of the range. */
+static noc_status settings_meta(noc_api_call *call, const noc_calc_options *opt,
+                                const char *start_key, double jd_start) {
+  if (call->meta.has_settings) return NOC_OK;
+  noc_time t;
+  noc_status st = noc_time_from_jd_ut(call->env->ctx, jd_start, &t, &call->err);
+  if (st == NOC_OK)
+    st = noc_ayanamsa_value(call->env->ctx, &t, opt, &call->meta.ayanamsa_deg, &call->err);
+  if (st == NOC_OK)
+    st =
+        noc_ayanamsa_mean_value(call->env->ctx, &t, opt, &call->meta.ayanamsa_mean_deg, &call->err);
+  if (st != NOC_OK) {
+    snprintf(call->err.field, sizeof call->err.field, "%s", start_key);
+    return st;
+  }
+  call->meta.has_settings = true;
+  call->meta.opt = *opt;
+  return NOC_OK;
+}
+
+/* With a natal chart its own settings rule the whole search; a top-level zodiac or ayanamsa is
+ * then not applied, and the caller is told so rather than left to guess. */
+static void warn_natal_settings(noc_api_call *call) {
+  static const char *const keys[] = {"zodiac", "ayanamsa"};
+  for (size_t i = 0; i < sizeof keys / sizeof keys[0]; i++) {
+    json_t *v = json_object_get(call->body, keys[i]);
+    if (v && !json_is_null(v))
+      noc_warn(call, "FIELD_IGNORED",
+               "%s was ignored: with natal_chart the search uses the natal chart's own settings "
+               "(set natal_chart.%s instead)",
+               keys[i], keys[i]);
+  }
+}
+
 /* Without a natal chart the search still takes a zodiac (and ayanamsa) at the top level. */
-static noc_status read_settings(noc_api_call *call, const noc_ev_natal *n, noc_calc_options *opt) {
+static noc_status read_settings(noc_api_call *call, const noc_ev_natal *n, const char *start_key,
+                                double jd_start, noc_calc_options *opt) {
   if (n->present) {
     *opt = n->in.opt;
+    warn_natal_settings(call);
     return NOC_OK;
   }
   noc_calc_options_default(opt);
@@ -105,11 +142,7 @@ static noc_status read_settings(noc_api_call *call, const noc_ev_natal *n, noc_c
       (!noc_ayanamsa_from_name(ayanamsa, &opt->ayanamsa) || opt->ayanamsa == NOC_AYANAMSA_USER))
     return noc_fail(&call->err, NOC_ERR_VALIDATION, "ayanamsa",
                     "unknown ayanamsa '%.40s' (e.g. LAHIRI, FAGAN_BRADLEY)", ayanamsa);
-  if (!call->meta.has_settings) {
-    call->meta.has_settings = true;
-    call->meta.opt = *opt;
-  }
-  return NOC_OK;
+  return settings_meta(call, opt, start_key, jd_start);
 }
 
 noc_status noc_ev_in_paging(noc_api_call *call, noc_ev_paging *p) {
@@ -467,7 +500,7 @@ static int ep_events_search(noc_api_call *call) {
   if ((st = noc_ev_in_instant(call, "start", false, &q->jd_start)) == NOC_OK &&
       (st = noc_ev_in_instant(call, "end", false, &q->jd_end)) == NOC_OK &&
       (st = noc_ev_in_natal(call, &natal)) == NOC_OK &&
-      (st = read_settings(call, &natal, &q->opt)) == NOC_OK &&
+      (st = read_settings(call, &natal, "start", q->jd_start, &q->opt)) == NOC_OK &&
       (st = noc_ev_in_specs(call, &natal, q)) == NOC_OK &&
       (st = noc_ev_in_paging(call, &paging)) == NOC_OK &&
       (st = noc_events_validate(q, &call->err)) == NOC_OK) {
@@ -491,9 +524,10 @@ static noc_status eclipses_query(noc_api_call *call, noc_event_query *q, noc_ev_
   noc_ev_natal natal;
   noc_status st;
   if ((st = old_range(call, q)) != NOC_OK || (st = noc_ev_in_natal(call, &natal)) != NOC_OK ||
-      (st = read_settings(call, &natal, &q->opt)) != NOC_OK ||
+      (st = read_settings(call, &natal, "start_date", q->jd_start, &q->opt)) != NOC_OK ||
       (st = noc_ev_in_paging(call, paging)) != NOC_OK)
     return st;
+  if ((st = noc_ev_check_center(call, &natal, NOC_EVK_ECLIPSE, "eclipses")) != NOC_OK) return st;
   noc_event_spec *s = &q->specs[0];
   noc_event_spec_default(s, NOC_EVK_ECLIPSE);
   q->nspecs = 1;
@@ -516,7 +550,8 @@ static noc_status eclipses_query(noc_api_call *call, noc_event_query *q, noc_ev_
 
 static int ep_stateless_eclipses(noc_api_call *call) {
   static const char *const known[] = {"natal_chart", "start_date", "end_date",       "eclipse_type",
-                                      "limit",       "cursor",     "time_budget_ms", NULL};
+                                      "limit",       "cursor",     "time_budget_ms", "zodiac",
+                                      "ayanamsa",    NULL};
   noc_event_query *q = calloc(1, sizeof *q);
   if (q == NULL) return noc_fail(&call->err, NOC_ERR_NOMEM, "", "out of memory");
   noc_ev_paging paging = {0};
@@ -535,7 +570,7 @@ static noc_status ingresses_query(noc_api_call *call, noc_event_query *q, noc_ev
   noc_ev_natal natal;
   noc_status st;
   if ((st = old_range(call, q)) != NOC_OK || (st = noc_ev_in_natal(call, &natal)) != NOC_OK ||
-      (st = read_settings(call, &natal, &q->opt)) != NOC_OK ||
+      (st = read_settings(call, &natal, "start_date", q->jd_start, &q->opt)) != NOC_OK ||
       (st = noc_ev_in_paging(call, paging)) != NOC_OK)
     return st;
   noc_event_spec *s = &q->specs[0];
@@ -553,7 +588,8 @@ static noc_status ingresses_query(noc_api_call *call, noc_event_query *q, noc_ev
 
 static int ep_stateless_ingresses(noc_api_call *call) {
   static const char *const known[] = {"natal_chart", "start_date", "end_date",       "planets",
-                                      "limit",       "cursor",     "time_budget_ms", NULL};
+                                      "limit",       "cursor",     "time_budget_ms", "zodiac",
+                                      "ayanamsa",    NULL};
   noc_event_query *q = calloc(1, sizeof *q);
   if (q == NULL) return noc_fail(&call->err, NOC_ERR_NOMEM, "", "out of memory");
   noc_ev_paging paging = {0};

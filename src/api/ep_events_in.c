@@ -283,6 +283,17 @@ static noc_status read_kind_options(noc_api_call *call, json_t *obj, const char 
   }
 }
 
+noc_status noc_ev_check_center(noc_api_call *call, const noc_ev_natal *n, noc_event_kind kind,
+                               const char *what) {
+  bool geocentric_kind =
+      kind == NOC_EVK_LUNAR_PHASE || kind == NOC_EVK_VOID_OF_COURSE || kind == NOC_EVK_ECLIPSE;
+  if (!geocentric_kind || !n->present || n->in.opt.center != NOC_HELIOCENTRIC) return NOC_OK;
+  return noc_fail(&call->err, NOC_ERR_VALIDATION, "natal_chart.center",
+                  "is heliocentric, but %s (%s) needs geocentric or topocentric positions: the "
+                  "natal chart's settings apply to the whole search",
+                  what, noc_event_kind_name(kind));
+}
+
 static noc_status read_spec(noc_api_call *call, json_t *item, int i, const noc_ev_natal *n,
                             noc_event_spec *s) {
   char prefix[32], path[NOC_ERR_FIELD_MAX];
@@ -306,10 +317,12 @@ static noc_status read_spec(noc_api_call *call, json_t *item, int i, const noc_e
                     "unknown kind '%.40s' (transit, mundane_aspect, sign_ingress, house_ingress, "
                     "station, lunar_phase, void_of_course, eclipse, return, node_passage)",
                     kind_name);
+  noc_status st = noc_ev_check_center(call, n, kind, prefix);
+  if (st != NOC_OK) return st;
   noc_event_spec_default(s, kind);
   json_t *empty = json_object();
   if (empty == NULL) return noc_fail(&call->err, NOC_ERR_NOMEM, "", "out of memory");
-  noc_status st = read_kind_options(call, obj ? obj : empty, prefix, n, s);
+  st = read_kind_options(call, obj ? obj : empty, prefix, n, s);
   json_decref(empty);
   if (st == NOC_OK && obj) noc_in_warn_unknown(call, obj, prefix, kind_keys(kind));
   return st;

@@ -258,7 +258,7 @@ static noc_status read_parts(noc_api_call *call, const noc_part_def **defs, int 
     if (defs[i] == NULL)
       return noc_fail(&call->err, NOC_ERR_VALIDATION, ipath,
                       "unknown part '%.40s' (e.g. FORTUNA, SPIRIT, EROS, MARRIAGE; the list is in "
-                      "docs/points.md)",
+                      "docs/api.md)",
                       json_is_string(item) ? json_string_value(item) : "");
     for (int k = 0; k < i; k++)
       if (defs[k] == defs[i])

@@ -228,6 +228,15 @@ int noc_ep_rectification(noc_api_call *call) {
                  "is required: the angles depend on the place");
     goto done;
   }
+  if (birth.house_system == NULL || birth.house_system->cusp_count != 12) {
+    /* Checked here, where the chart's own field can be named; the core names its bare key. */
+    char path[NOC_ERR_FIELD_MAX];
+    st = noc_fail(&call->err, NOC_ERR_VALIDATION,
+                  noc_in_path(path, sizeof path, prefix, "house_system"),
+                  "must be a 12-house system (the rulers of the event's houses come from the "
+                  "cusps)");
+    goto done;
+  }
   noc_in_warn_unknown(call, chart, prefix, noc_chart_keys);
   in->birth = birth.time;
   in->latitude = birth.latitude;

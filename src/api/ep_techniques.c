@@ -287,10 +287,11 @@ static void out_compat(noc_api_call *call, const noc_compat *c, int n) {
   noc_jw_kstr(w, "method",
               "weight = W(body1) * W(body2) * (1 major | 0.5 minor) * (0.5 + 0.5 * strength); "
               "W: Sun, Moon 3; Venus, Mars, ASC 2.5; Mercury, Jupiter, MC 2; Saturn 1.5; "
-              "Uranus, Neptune, Pluto, nodes 1; others 0.5. Trines, sextiles and the quintile "
-              "and novile families are harmony; squares, oppositions, quincunxes, semisquares, "
-              "sesquisquares and septiles tension; a conjunction is harmony unless it joins "
-              "Mars, Saturn, Uranus, Neptune, Pluto or Lilith with a personal point (half each). "
+              "Uranus, Neptune, Pluto, nodes 1; others 0.5. Trines, sextiles, semisextiles and "
+              "the quintile and novile families are harmony; squares, oppositions, quincunxes, "
+              "semisquares, sesquisquares and septiles tension; a conjunction is harmony unless "
+              "it joins Mars, Saturn, Uranus, Neptune, Pluto or Lilith with a personal point "
+              "(half each). "
               "score = 100 * (harmony + 10) / (harmony + tension + 20)");
   noc_jw_obj_end(w);
 }
@@ -526,7 +527,8 @@ static int ep_composite(noc_api_call *call) {
                     ? "midpoint composite: each body at the midpoint of its two longitudes on "
                       "the shorter arc (latitude, distance and speeds averaged); the houses "
                       "come from the composite MC (midpoint of the MCs) at the mean latitude "
-                      "with the mean obliquity, so ASC and cusps are not midpoints themselves"
+                      "with the mean of the two charts' true obliquities, so ASC and cusps are not "
+                      "midpoints themselves"
                     : "Davison: the real chart of the mean instant (UT) at the mean place "
                       "(mean latitude, longitude midway on the shorter arc)");
     noc_jw_obj_end(w);

@@ -63,6 +63,15 @@ static noc_status check_after_birth(noc_api_call *call, const char *key, double 
                   "motion, keep the date after birth and set \"converse\": true)");
 }
 
+/* Returns have no converse motion: the hint above would name an option they refuse. */
+static noc_status check_return_after_birth(noc_api_call *call, const char *key, double natal_jd,
+                                           double jd) {
+  if (jd >= natal_jd) return NOC_OK;
+  return noc_fail(&call->err, NOC_ERR_VALIDATION, key,
+                  "is before the birth; returns are searched after birth only (give a date "
+                  "after the natal chart's)");
+}
+
 static void out_natal(noc_api_call *call, const noc_full_chart *n) {
   noc_jw_key(call->w, "natal");
   noc_jw_obj(call->w);
@@ -489,9 +498,10 @@ static noc_status compute_solar_arc(noc_api_call *call, dir_work *dw) {
   if (st != NOC_OK) return st;
   double s = dw->converse ? -1.0 : 1.0;
   direct_by_arc(dw, s * dw->arc);
-  /* Directed points move together at about the mean Sun's rate (for applying only). */
+  /* Directed points move together at about the mean Sun's rate (for applying only):
+   * direct_by_arc clears their speeds, so bodies take angle_speed too, scaled by 1. */
   noc_tech_points_of(dw->directed, n->count, n->has_houses ? &dw->dh : NULL, dw->o.include_angles,
-                     0.0, s * NOC_KEY_NAIBOD, &dw->pd);
+                     1.0, s * NOC_KEY_NAIBOD, &dw->pd);
   noc_tech_points_of(n->points, n->count, n->has_houses ? &n->houses : NULL, dw->o.include_angles,
                      0.0, 0.0, &dw->pn);
   if (dw->has_target &&
@@ -788,8 +798,8 @@ static noc_status read_returns(noc_api_call *call, return_work *rw) {
   if (has_start && rw->end.jd_ut < rw->start.jd_ut)
     return noc_fail(&call->err, NOC_ERR_VALIDATION, "end_date", "is before start_date");
   rw->range = has_start;
-  return check_after_birth(call, has_start ? "start_date" : "return_date", rw->natal.time.jd_ut,
-                           has_start ? rw->start.jd_ut : rw->at.jd_ut);
+  return check_return_after_birth(call, has_start ? "start_date" : "return_date",
+                                  rw->natal.time.jd_ut, has_start ? rw->start.jd_ut : rw->at.jd_ut);
 }
 
 static noc_status find_returns(noc_api_call *call, return_work *rw) {

@@ -26,6 +26,11 @@ noc_status noc_ev_in_paging(noc_api_call *call, noc_ev_paging *p);
 /* A natal point's longitude (a body or an angle); errors name `field`. */
 noc_status noc_ev_natal_point(noc_api_call *call, const noc_ev_natal *n, noc_body b,
                               const char *field, double *lon);
+/* Lunar phases, the void-of-course Moon and eclipses are seen from the Earth: fails on
+ * natal_chart.center when the natal chart (whose settings rule the search) is heliocentric.
+ * `what` names the request's item in the message ("events[2]", "eclipses"). */
+noc_status noc_ev_check_center(noc_api_call *call, const noc_ev_natal *n, noc_event_kind kind,
+                               const char *what);
 /* The "events" list of events/search into q->specs. */
 noc_status noc_ev_in_specs(noc_api_call *call, const noc_ev_natal *n, noc_event_query *q);
 

@@ -1,4 +1,6 @@
-/* `nocturna calc ENDPOINT [FILE|-]`: the API's answer to one request, without a server. */
+/* `nocturna calc [--ndjson] ENDPOINT [FILE|-]`: the API's answer to one request, without a
+ * server. --ndjson asks as a client sending `Accept: application/x-ndjson` does: the endpoints
+ * that stream (the event searches) then answer one JSON object per line. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,7 +30,7 @@ static int64_t now_ms(void) {
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-static int run_request(const noc_endpoint *ep, const noc_buf *body) {
+static int run_request(const noc_endpoint *ep, const noc_buf *body, bool ndjson) {
   noc_error err;
   noc_ctx *ctx = NULL;
   if (noc_ctx_open(&ctx, getenv("NOCTURNA_EPHE_PATH"), &err) != NOC_OK) {
@@ -46,13 +48,14 @@ static int run_request(const noc_endpoint *ep, const noc_buf *body) {
   uuid_generate_random(id);
   uuid_unparse_lower(id, request_id);
   noc_api_env env = {ctx, tzdb};
-  noc_request req = {body->data ? body->data : "", body->len, request_id, now_ms(), false};
+  noc_request req = {body->data ? body->data : "", body->len, request_id, now_ms(), ndjson};
   noc_buf out;
   noc_buf_init(&out, MAX_RESPONSE);
   noc_response resp;
   noc_api_run(&env, ep, &req, &out, &resp);
   fwrite(out.data, 1, out.len, stdout);
-  fputc('\n', stdout);
+  /* NDJSON already ends each line; an envelope gets the newline a terminal expects. */
+  if (out.len == 0 || out.data[out.len - 1] != '\n') fputc('\n', stdout);
   if (resp.log_detail[0]) fprintf(stderr, "nocturna calc: internal error: %s\n", resp.log_detail);
   noc_buf_free(&out);
   noc_tzdb_close(tzdb);
@@ -60,28 +63,44 @@ static int run_request(const noc_endpoint *ep, const noc_buf *body) {
   return resp.http_status == 200 ? NOC_EXIT_OK : NOC_EXIT_REQUEST;
 }
 
+static int usage(void) {
+  fprintf(stderr, "usage: nocturna calc [--ndjson] ENDPOINT [FILE|-]\n"
+                  "  --ndjson  answer as NDJSON where the endpoint streams (one event per line, "
+                  "then a summary line)\n"
+                  "  endpoints:\n");
+  for (int i = 0; noc_api_endpoint_at(i); i++)
+    fprintf(stderr, "    %s\n", noc_api_endpoint_at(i)->path);
+  return NOC_EXIT_USAGE;
+}
+
 int noc_cli_calc(int argc, char **argv) {
-  if (argc < 2 || argc > 3) {
-    fprintf(stderr, "usage: nocturna calc ENDPOINT [FILE|-]\n  endpoints:\n");
-    for (int i = 0; noc_api_endpoint_at(i); i++)
-      fprintf(stderr, "    %s\n", noc_api_endpoint_at(i)->path);
-    return NOC_EXIT_USAGE;
+  const char *args[2] = {NULL, NULL}; /* borrowed from argv: ENDPOINT, FILE */
+  int nargs = 0;
+  bool ndjson = false;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--ndjson") == 0)
+      ndjson = true;
+    else if (nargs < 2 && (argv[i][0] != '-' || argv[i][1] == '\0'))
+      args[nargs++] = argv[i];
+    else
+      return usage();
   }
-  const char *path = argv[1];
+  if (nargs < 1) return usage();
+  const char *path = args[0];
   if (strncmp(path, "/api/v1/", 8) == 0)
     path += 8;
   else if (strncmp(path, "/api/", 5) == 0)
     path += 5;
   const noc_endpoint *ep = noc_api_find(path);
   if (ep == NULL) {
-    fprintf(stderr, "nocturna calc: unknown endpoint '%s'\n", argv[1]);
+    fprintf(stderr, "nocturna calc: unknown endpoint '%s'\n", args[0]);
     return NOC_EXIT_USAGE;
   }
   FILE *in = stdin;
-  if (argc == 3 && strcmp(argv[2], "-") != 0) {
-    in = fopen(argv[2], "rb");
+  if (args[1] != NULL && strcmp(args[1], "-") != 0) {
+    in = fopen(args[1], "rb");
     if (in == NULL) {
-      fprintf(stderr, "nocturna calc: %s: %s\n", argv[2], strerror(errno));
+      fprintf(stderr, "nocturna calc: %s: %s\n", args[1], strerror(errno));
       return NOC_EXIT_USAGE;
     }
   }
@@ -94,7 +113,7 @@ int noc_cli_calc(int argc, char **argv) {
     fprintf(stderr, "nocturna calc: cannot read the request (at most %d bytes)\n", MAX_REQUEST);
     rc = NOC_EXIT_USAGE;
   } else {
-    rc = run_request(ep, &body);
+    rc = run_request(ep, &body, ndjson);
   }
   noc_buf_free(&body);
   return rc;

@@ -139,15 +139,19 @@ static bool any_aspect(const noc_event_spec *s) {
 
 static noc_status check_spec(const noc_event_query *q, int i, noc_error *err) {
   const noc_event_spec *s = &q->specs[i];
+  /* Phases, the void Moon and eclipses are seen from the Earth; checked before the bodies, whose
+   * defaults (the Sun among them) would otherwise fail first and point at a field the kind does
+   * not read. */
+  bool geocentric_kind = s->kind == NOC_EVK_LUNAR_PHASE || s->kind == NOC_EVK_VOID_OF_COURSE ||
+                         s->kind == NOC_EVK_ECLIPSE;
+  if (geocentric_kind && q->opt.center == NOC_HELIOCENTRIC)
+    return spec_fail(err, i, "kind", "%s needs geocentric or topocentric positions",
+                     noc_event_kind_name(s->kind));
   bool needs_bodies = s->kind != NOC_EVK_ECLIPSE && s->kind != NOC_EVK_LUNAR_PHASE;
   if (needs_bodies && (s->nbodies < 1 || s->nbodies > NOC_BODY_COUNT))
     return spec_fail(err, i, "bodies", "must name at least one moving body");
-  noc_status st = check_bodies(q, i, err);
+  noc_status st = needs_bodies ? check_bodies(q, i, err) : NOC_OK;
   if (st != NOC_OK) return st;
-  bool lunar_kind = s->kind == NOC_EVK_LUNAR_PHASE || s->kind == NOC_EVK_VOID_OF_COURSE;
-  if (lunar_kind && q->opt.center == NOC_HELIOCENTRIC)
-    return spec_fail(err, i, "kind", "%s needs geocentric or topocentric positions",
-                     noc_event_kind_name(s->kind));
   for (int k = 0; k < NOC_ASP_COUNT; k++)
     if (!(s->orb[k] >= 0.0 && s->orb[k] <= 30.0))
       return spec_fail(err, i, "orbs", "orbs must be between 0 and 30 degrees");

@@ -82,6 +82,14 @@ static noc_status next_eclipse(ev_engine *e, ev_eclipse_memo *m, search_kind kin
   return noc_fail(err, NOC_ERR_INTERNAL, "", "the eclipse search did not advance");
 }
 
+/* The fraction of the Sun's disc area the Moon covers. Swiss Ephemeris' attr[2] is that for a
+ * partial phase, but for a total or annular one it is (Moon diameter / Sun diameter)^2: the
+ * right fraction when the Moon sits inside the Sun (annular), more than 1 when it covers the
+ * whole disc (total), where the covered fraction is 1. */
+static double obscuration_of(double attr2) {
+  return fmin(1.0, fmax(0.0, attr2));
+}
+
 static double tt_of(double jd_ut, int ifl) {
   char serr[AS_MAXCH] = "";
   return jd_ut + swe_deltat_ex(jd_ut, ifl, serr);
@@ -99,7 +107,7 @@ static void solar_details(ev_engine *e, const ev_eclipse_memo *g, noc_eclipse_in
   info->total_end = g->tret[5];
   if (swe_sol_eclipse_where(g->tret[0], ephe_flag(e), geo, attr, serr) >= 0) {
     info->magnitude = attr[8];
-    info->obscuration = attr[2];
+    info->obscuration = obscuration_of(attr[2]);
     info->saros = attr[9] > 0 ? (int)attr[9] : 0;
     info->saros_member = attr[10] > 0 ? (int)attr[10] : 0;
   }
@@ -143,7 +151,7 @@ static noc_status local_details(ev_engine *e, int spec, bool solar, const ev_ecl
   if (solar) {
     info->local_type = solar_type(m->flags);
     info->local_magnitude = m->attr[8];
-    info->local_obscuration = m->attr[2];
+    info->local_obscuration = obscuration_of(m->attr[2]);
     info->local_begin = m->tret[1];
     info->local_end = m->tret[4];
     info->local_total_begin = m->tret[2];

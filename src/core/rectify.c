@@ -20,8 +20,14 @@
  *    (0.98565 degrees a year), its MC and ASC to the natal planets (orb 1).
  * A contact scores technique x planet x aspect x relevance x (1 - orb / max orb)^2: techniques
  * that move the angles themselves (progressions, arcs, primaries) 1.5, transits 1; slow planets
- * more than fast ones; hard aspects 1, trine and sextile 0.5; 1.5 when the angle or ruler belongs
- * to the event's houses. The event's weight multiplies its contacts.
+ * more than fast ones; hard aspects 1, trine and sextile 0.5; 1.5 when the angle's axis or the
+ * ruler belongs to the event's houses. The event's weight multiplies its contacts.
+ *
+ * An angle and its opposite are one axis: a point conjunct the MC is also opposite the IC, a
+ * square to the ASC is one to the DESC, a trine to the MC a sextile to the IC. Such a contact is
+ * one event in the sky, so it counts once: against the ASC or MC, except an opposition, which is
+ * reported as the conjunction with the DESC or IC (where the point stands). Its relevance takes
+ * the houses of both ends (1 and 7, 10 and 4), as the axis touches both.
  *
  * The ranked times are the highest peaks at least max(6 min, 3 steps) apart, each refined on a
  * quarter-step grid. Confidence: with p(t) proportional to exp(score(t) / tau) over the window
@@ -129,7 +135,8 @@ void noc_rect_input_default(noc_rect_input *in) {
 /* ---- Per-event and per-candidate positions ----------------------------------------------------
  */
 
-enum { N_PLANETS = 10, N_ANGLES = 4 };
+/* The angles ASC, MC, DESC, IC: axis a (0: ASC-DESC, 1: MC-IC) joins angle a and angle a + 2. */
+enum { N_PLANETS = 10, N_ANGLES = 4, N_AXES = 2 };
 static const noc_body angle_bodies[N_ANGLES] = {NOC_ASC, NOC_MC, NOC_DESC, NOC_IC};
 static const int angle_house[N_ANGLES] = {1, 10, 7, 4};
 /* Traditional rulers of the signs, Aries to Pisces. */
@@ -284,15 +291,35 @@ static double relevance(unsigned event_houses, unsigned point_houses) {
   return (event_houses & point_houses) ? 1.5 : 1.0;
 }
 
+static unsigned axis_houses(int axis) {
+  return H(angle_house[axis]) | H(angle_house[axis + 2]);
+}
+
+/* The end of the axis a contact is reported against: the ASC or MC, or the DESC or IC when the
+ * point opposes the ASC or MC within the orb (then it is conjunct the other end). */
+static int axis_end(int axis, double lon_point, double lon_angle, double max_orb) {
+  return fabs(noc_angle_diff(lon_point, lon_angle)) > 180.0 - max_orb ? axis + 2 : axis;
+}
+
+/* A moving point to the natal angles: one contact per axis. */
+static void point_to_axes(tally *t, int e, noc_rect_technique tech, int moving, double lon,
+                          const double angle[N_ANGLES], double max_orb, double weight,
+                          unsigned event_houses, unsigned point_houses) {
+  for (int a = 0; a < N_AXES; a++) {
+    int end = axis_end(a, lon, angle[a], max_orb);
+    contact(t, e, tech, moving, lon, angle_bodies[end], angle[end], max_orb,
+            weight * relevance(event_houses, axis_houses(a) | point_houses));
+  }
+}
+
 static void score_transits(const rect_ctx *r, const chart *c, int e, tally *t) {
   const event_pre *p = &r->pre[e];
   unsigned houses = r->in->events[e].houses;
   double w = r->in->events[e].weight;
   for (int b = NOC_MARS; b <= NOC_PLUTO; b++) {
     double orb = b == NOC_MARS ? 1.0 : 1.5;
-    for (int a = 0; a < N_ANGLES; a++)
-      contact(t, e, NOC_RECT_TRANSIT, b, p->transit[b], angle_bodies[a], c->angle[a], orb,
-              w * transit_weight(b) * relevance(houses, H(angle_house[a])));
+    point_to_axes(t, e, NOC_RECT_TRANSIT, b, p->transit[b], c->angle, orb, w * transit_weight(b),
+                  houses, 0u);
     for (int k = 0; k < N_PLANETS; k++)
       if (c->ruler_houses[k] & houses)
         contact(t, e, NOC_RECT_TRANSIT, b, p->transit[b], k, c->planet[k], orb,
@@ -300,14 +327,15 @@ static void score_transits(const rect_ctx *r, const chart *c, int e, tally *t) {
   }
 }
 
-/* Moved angles (progressed, directed) to the natal planets. */
+/* Moved angles (progressed, directed) to the natal planets: one contact per axis and planet. */
 static void moved_angles(const chart *c, const double moved[N_ANGLES], int e, unsigned houses,
                          double w, noc_rect_technique tech, tally *t) {
-  for (int a = 0; a < N_ANGLES; a++)
-    for (int k = 0; k < N_PLANETS; k++)
-      contact(t, e, tech, angle_bodies[a], moved[a], k, c->planet[k], 1.0,
-              w * 1.5 * natal_weight(k) *
-                  relevance(houses, H(angle_house[a]) | c->ruler_houses[k]));
+  for (int a = 0; a < N_AXES; a++)
+    for (int k = 0; k < N_PLANETS; k++) {
+      int end = axis_end(a, c->planet[k], moved[a], 1.0);
+      contact(t, e, tech, angle_bodies[end], moved[end], k, c->planet[k], 1.0,
+              w * 1.5 * natal_weight(k) * relevance(houses, axis_houses(a) | c->ruler_houses[k]));
+    }
 }
 
 static void score_progressions(const rect_ctx *r, const chart *c, int e, tally *t) {
@@ -320,10 +348,8 @@ static void score_progressions(const rect_ctx *r, const chart *c, int e, tally *
   static const noc_body movers[] = {NOC_SUN, NOC_MOON, NOC_VENUS, NOC_MARS};
   for (size_t i = 0; i < sizeof movers / sizeof movers[0]; i++) {
     int b = movers[i];
-    for (int a = 0; a < N_ANGLES; a++)
-      contact(t, e, NOC_RECT_PROGRESSION, b, p->progressed[b], angle_bodies[a], c->angle[a],
-              b == NOC_MOON ? 0.5 : 1.0,
-              w * 1.5 * natal_weight(b) * relevance(houses, H(angle_house[a])));
+    point_to_axes(t, e, NOC_RECT_PROGRESSION, b, p->progressed[b], c->angle,
+                  b == NOC_MOON ? 0.5 : 1.0, w * 1.5 * natal_weight(b), houses, 0u);
   }
 }
 
@@ -336,11 +362,8 @@ static void score_solar_arc(const rect_ctx *r, const chart *c, int e, tally *t) 
     moved[a] = noc_norm360(c->angle[a] + p->arc);
   moved_angles(c, moved, e, houses, w, NOC_RECT_SOLAR_ARC, t);
   for (int k = 0; k < N_PLANETS; k++)
-    for (int a = 0; a < N_ANGLES; a++)
-      contact(t, e, NOC_RECT_SOLAR_ARC, k, noc_norm360(c->planet[k] + p->arc), angle_bodies[a],
-              c->angle[a], 1.0,
-              w * 1.5 * natal_weight(k) *
-                  relevance(houses, H(angle_house[a]) | c->ruler_houses[k]));
+    point_to_axes(t, e, NOC_RECT_SOLAR_ARC, k, noc_norm360(c->planet[k] + p->arc), c->angle, 1.0,
+                  w * 1.5 * natal_weight(k), houses, c->ruler_houses[k]);
 }
 
 static void score_primary(const rect_ctx *r, const chart *c, int e, tally *t) {

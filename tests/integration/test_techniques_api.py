@@ -106,6 +106,11 @@ def test_synastry():
             sum(p["aspects"] for p in parts.values()) == len(d["aspects"]), "breakdown adds up")
     C.check(abs(sum(a["weight"] for a in d["aspects"]) - comp["harmony"] - comp["tension"]) < 0.05,
             "aspect weights add up to harmony + tension")
+    # The method text lists what the code counts as harmony: semisextiles among them.
+    semi = [a for a in d["aspects"] if a["aspect_type"] == "SEMISEXTILE"]
+    C.check(semi and all(a["nature"] == "harmony" for a in semi), "semisextiles count as harmony")
+    harmony_text = comp["method"].split(" are harmony")[0]
+    C.check("semisextile" in harmony_text.lower(), f"method lists semisextiles as harmony: {comp['method']}")
     # Identical charts: allowed with a warning; every body conjunct itself, exactly.
     out = ok("stateless/synastry", {"chart1": NYC, "chart2": dict(NYC)})
     if out:
@@ -148,6 +153,16 @@ def test_composite():
     # any chart with that ARMC at that latitude.
     C.check(abs(adiff(d["houses"][9]["longitude"], d["angles"]["MC"])) < 1e-6, "cusp 10 = composite MC")
     C.check(abs(d["location"]["latitude"] - (NYC["latitude"] + LONDON["latitude"]) / 2) < 1e-6, "mean latitude")
+    # The obliquity of the composite houses is the mean of the two charts' true obliquities
+    # (each from its own MC and ARMC: tan(ARMC) = tan(MC) cos(eps)), as the method says.
+    def eps_of(angles):
+        return math.degrees(math.acos(math.tan(math.radians(angles["ARMC"])) / math.tan(math.radians(angles["MC"]))))
+    e1, e2, ec = eps_of(h1["data"]["angles"]), eps_of(h2["data"]["angles"]), eps_of(d["angles"])
+    # 2e-5: the angles are printed to 1e-7 degree and the composite MC is near 0, where the
+    # ratio is sensitive; the mean obliquity (no nutation) would be off by about 2e-3.
+    C.check(abs(ec - (e1 + e2) / 2) < 2e-5, f"composite obliquity {ec:.7f} = mean of {e1:.7f} and {e2:.7f}")
+    C.check("true obliquities" in d["method"] and "mean obliquity" not in d["method"],
+            f"method names the averaged true obliquities: {d['method']}")
     # Davison: the chart of the mean instant and place equals planetary-positions there.
     out = ok("stateless/composite", {"chart1": NYC, "chart2": LONDON, "composite_type": "davison"})
     if not out:
@@ -308,6 +323,39 @@ def test_solar_arc():
     C.check(bad == 0 and len(d["events"]) > 5, f"{len(d['events'])} solar arc events perfect on their dates")
     dates = [e["date"] for e in d["events"]]
     C.check(dates == sorted(dates) and all(d["period"]["start"] <= x <= d["period"]["end"] for x in dates), "events sorted inside the period")
+    check_solar_arc_applying(d, 1.0)
+    out = ok("stateless/directions", {"natal_chart": NYC, "target_date": "2026-01-11", "direction_type": "solar_arc",
+                                      "converse": True})
+    if out:
+        check_solar_arc_applying(out["data"], -1.0)
+    # Directed Mars 0.6 degrees before natal Sun, perfecting on 2024-10-23: applying in March.
+    out = ok("stateless/directions", {"natal_chart": NYC, "direction_type": "solar_arc", "target_date": "2024-03-20",
+                                      "planets": ["SUN", "MOON", "VENUS", "MARS", "SATURN"],
+                                      "aspects": ["CONJUNCTION", "OPPOSITION", "SQUARE"]})
+    if out:
+        ms = [a for a in out["data"]["aspects"] if a["planet1"] == "MARS" and a["planet2"] == "SUN"]
+        ev = [e for e in out["data"]["events"] if e["directed"] == "MARS" and e["natal"] == "SUN"]
+        C.check(len(ms) == 1 and ms[0]["aspect_type"] == "CONJUNCTION" and ms[0]["applying"] and
+                len(ev) == 1 and ev[0]["date"].startswith("2024-10-23"),
+                f"directed Mars conjunct natal Sun is applying before its perfection: {ms} {ev}")
+
+
+def check_solar_arc_applying(d, sign):
+    """Every directed point moves at the mean Sun's rate (back when converse), natal ones stand:
+    an aspect applies when that motion shrinks its orb."""
+    directed = {k: v["longitude"] for k, v in by_planet(d["positions"]).items()}
+    directed.update(ASC=d["angles"]["ASC"], MC=d["angles"]["MC"])
+    natal = {k: v["longitude"] for k, v in by_planet(d["natal"]["positions"]).items()}
+    natal.update(ASC=d["natal"]["angles"]["ASC"], MC=d["natal"]["angles"]["MC"])
+    bad, applying = 0, 0
+    for a in d["aspects"]:
+        dd = adiff(directed[a["planet1"]], natal[a["planet2"]])
+        rate = sign * NAIBOD if dd > 0 else -sign * NAIBOD
+        want = (abs(dd) - a["aspect_angle"]) * rate < 0
+        bad += want != a["applying"]
+        applying += a["applying"]
+    C.check(bad == 0 and 0 < applying < len(d["aspects"]),
+            f"solar arc applying follows the directed motion (sign {sign}): {applying} of {len(d['aspects'])}, {bad} wrong")
 
 
 def test_primary():
@@ -459,6 +507,19 @@ def test_bad_input():
         got = out and out.get("error") and out["error"].get("details") and out["error"]["details"].get("field")
         C.check(rc != 0 and out and not out["success"] and out["error"]["code"] == "VALIDATION_ERROR" and got == field,
                 f"{name}: expected 400 on {field}, got {out and out.get('error')}")
+    # Returns take no `converse`: the before-birth error does not tell the caller to set it.
+    for body in ({"natal_chart": NYC, "return_date": "1980-01-01"},
+                 {"natal_chart": NYC, "start_date": "1980-01-01", "end_date": "1981-01-01"}):
+        rc, out, _ = calc("stateless/returns", body)
+        msg = out and out.get("error") and out["error"].get("message") or ""
+        C.check(rc != 0 and "before the birth" in msg and "converse" not in msg, f"return before birth: {msg}")
+    # An unknown lot points to the document that lists the lots, and that document does.
+    rc, out, _ = calc("stateless/arabic-parts", {"chart_data": NYC, "parts": ["NOPE"]})
+    msg = out and out.get("error") and out["error"].get("message") or ""
+    src = os.environ.get("NOC_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
+    with open(os.path.join(src, "docs", "api.md")) as f:
+        lists_lots = "| FORTUNA (FORTUNE, PART_OF_FORTUNE) |" in f.read()
+    C.check(rc != 0 and "docs/api.md" in msg and lists_lots, f"unknown lot names docs/api.md: {msg}")
 
 
 def test_table():

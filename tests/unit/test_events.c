@@ -568,6 +568,13 @@ static void test_eclipses(void **state) {
   assert_true(apr->local_magnitude > 1.0);
   assert_true(apr->magnitude > 1.0 && apr->magnitude < 1.1); /* 1.0566 */
   assert_false(c.ev[3].eclipse.local_visible);               /* South America and the Pacific */
+  /* Obscuration is the fraction of the Sun's disc area covered: all of it in totality (Swiss
+   * Ephemeris' own figure is the diameter ratio squared there, 1.118), less than all for the
+   * annular eclipse (the Moon's disc inside the Sun's). */
+  assert_true(apr->obscuration == 1.0);
+  assert_true(apr->local_obscuration == 1.0);
+  const noc_eclipse_info *oct = &c.ev[3].eclipse;
+  assert_true(oct->obscuration > 0.8 && oct->obscuration < 1.0);
   free(c.ev);
   /* A century: 224 to 252 solar and 228 to 232 lunar eclipses per century. */
   query_init(&q, "1950-01-01T00:00:00Z", "2050-01-01T00:00:00Z");
@@ -577,10 +584,14 @@ static void test_eclipses(void **state) {
   run_query(&q, &d, &res);
   int ns = 0, nl = 0;
   for (int i = 0; i < d.n; i++) {
-    if (d.ev[i].eclipse.solar)
+    const noc_eclipse_info *e = &d.ev[i].eclipse;
+    if (e->solar) {
       ns++;
-    else
+      assert_true(e->obscuration > 0.0 && e->obscuration <= 1.0);
+      if (e->type == NOC_ECL_TOTAL) assert_true(e->obscuration == 1.0);
+    } else {
       nl++;
+    }
   }
   assert_true(ns >= 220 && ns <= 255);
   assert_true(nl >= 220 && nl <= 240);
@@ -712,6 +723,18 @@ static void test_validation(void **state) {
   q.jd_start = q.jd_end + 1.0;
   assert_int_equal(noc_events_validate(&q, &err), NOC_ERR_VALIDATION);
   assert_string_equal(err.field, "end");
+  /* Heliocentric phases and eclipses: the kind is refused, not the bodies it does not read. */
+  query_init(&q, "2024-01-01T00:00:00Z", "2024-02-01T00:00:00Z");
+  q.opt.center = NOC_HELIOCENTRIC;
+  static const noc_event_kind geocentric[] = {NOC_EVK_LUNAR_PHASE, NOC_EVK_ECLIPSE,
+                                              NOC_EVK_VOID_OF_COURSE};
+  for (size_t i = 0; i < sizeof geocentric / sizeof geocentric[0]; i++) {
+    noc_event_spec_default(&q.specs[0], geocentric[i]);
+    q.nspecs = 1;
+    assert_int_equal(noc_events_validate(&q, &err), NOC_ERR_VALIDATION);
+    assert_string_equal(err.field, "events[0].kind");
+    assert_non_null(strstr(err.message, "geocentric"));
+  }
 }
 
 static void test_iso8601(void **state) {

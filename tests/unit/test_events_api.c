@@ -86,6 +86,16 @@ static void expect_error(const char *path, const char *body, const char *field) 
   answer_free(&a);
 }
 
+static json_t *meta_of(answer *a) {
+  return json_object_get(a->json, "meta");
+}
+
+static double number_at(json_t *obj, const char *key) {
+  json_t *v = json_object_get(obj, key);
+  assert_true(json_is_number(v));
+  return json_number_value(v);
+}
+
 #define NATAL                                                                                      \
   "\"natal_chart\":{\"date\":\"1990-06-15\",\"time\":\"14:30:00\",\"timezone\":\"UTC\","           \
   "\"latitude\":51.5,\"longitude\":-0.12}"
@@ -336,6 +346,9 @@ static void test_stateless(void **state) {
   assert_string_equal(json_string_value(json_object_get(apr, "eclipse_type")), "total");
   json_t *local = json_object_get(apr, "local");
   assert_true(json_is_true(json_object_get(local, "visible")));
+  /* Dallas saw it total: the whole disc covered, globally and locally (not SE's 1.118). */
+  assert_true(number_at(apr, "obscuration") == 1.0);
+  assert_true(number_at(local, "obscuration") == 1.0);
   answer_free(&a);
   call("stateless/eclipses",
        "{\"start_date\":\"2024-01-01\",\"end_date\":\"2024-12-31\",\"eclipse_type\":\"solar\"}",
@@ -358,12 +371,139 @@ static void test_stateless(void **state) {
                "planets");
 }
 
+/* ---- Settings: the zodiac of a search and what meta reports ---------------------------------- */
+
+/* The ayanamsa (true or mean) at an ISO instant, as the library computes it. */
+static double ayanamsa_at(const char *iso, bool mean) {
+  noc_time t;
+  noc_error err;
+  noc_calc_options opt;
+  noc_calc_options_default(&opt);
+  opt.zodiac = NOC_SIDEREAL;
+  assert_true(noc_ayanamsa_from_name("LAHIRI", &opt.ayanamsa));
+  assert_int_equal(noc_parse_iso8601(ctx, iso, &t, &err, "t"), NOC_OK);
+  double v = 0.0;
+  assert_int_equal(mean ? noc_ayanamsa_mean_value(ctx, &t, &opt, &v, &err)
+                        : noc_ayanamsa_value(ctx, &t, &opt, &v, &err),
+                   NOC_OK);
+  return v;
+}
+
+/* A sidereal search without a natal chart reports the ayanamsa in force at its start. */
+static void expect_sidereal_meta(answer *a, const char *start_iso) {
+  json_t *set = json_object_get(meta_of(a), "settings");
+  assert_string_equal(json_string_value(json_object_get(set, "zodiac")), "sidereal");
+  assert_string_equal(json_string_value(json_object_get(set, "ayanamsa")), "LAHIRI");
+  double got = number_at(set, "ayanamsa_deg"), want = ayanamsa_at(start_iso, false);
+  assert_true(want > 24.0 && want < 24.3);
+  assert_true(fabs(got - want) < 1e-6);
+  assert_true(fabs(number_at(set, "ayanamsa_mean_deg") - ayanamsa_at(start_iso, true)) < 1e-6);
+}
+
+static size_t warning_count(answer *a) {
+  return json_array_size(json_object_get(meta_of(a), "warnings"));
+}
+
+static void test_settings(void **state) {
+  (void)state;
+  answer a;
+  /* events/search: the Sun enters sidereal (Lahiri) Aries on 2024-04-13. */
+  call("events/search",
+       "{\"start\":\"2024-04-01T00:00:00Z\",\"end\":\"2024-05-01T00:00:00Z\",\"zodiac\":"
+       "\"sidereal\",\"ayanamsa\":\"LAHIRI\",\"events\":[{\"kind\":\"sign_ingress\",\"bodies\":"
+       "[\"SUN\"]}]}",
+       &a);
+  json_t *ev = json_array_get(json_object_get(data_of(&a), "events"), 0);
+  assert_string_equal(json_string_value(json_object_get(ev, "sign")), "ARIES");
+  assert_int_equal(strncmp(json_string_value(json_object_get(ev, "time")), "2024-04-13", 10), 0);
+  expect_sidereal_meta(&a, "2024-04-01T00:00:00Z");
+  assert_int_equal(warning_count(&a), 0);
+  answer_free(&a);
+  /* stateless/ingresses takes the same top-level zodiac, without an unknown-field warning. */
+  call("stateless/ingresses",
+       "{\"start_date\":\"2024-04-01\",\"end_date\":\"2024-04-30\",\"planets\":[\"SUN\"],"
+       "\"zodiac\":\"sidereal\",\"ayanamsa\":\"LAHIRI\"}",
+       &a);
+  ev = json_array_get(json_object_get(data_of(&a), "ingresses"), 0);
+  assert_string_equal(json_string_value(json_object_get(ev, "sign")), "ARIES");
+  assert_int_equal(strncmp(json_string_value(json_object_get(ev, "time")), "2024-04-13", 10), 0);
+  expect_sidereal_meta(&a, "2024-04-01T00:00:00Z");
+  assert_int_equal(warning_count(&a), 0);
+  answer_free(&a);
+  /* stateless/eclipses: the total eclipse of 2024-04-08 at 19.4 tropical Aries is in sidereal
+   * Pisces. */
+  call("stateless/eclipses",
+       "{\"start_date\":\"2024-04-01\",\"end_date\":\"2024-04-30\",\"eclipse_type\":\"solar\","
+       "\"zodiac\":\"sidereal\",\"ayanamsa\":\"LAHIRI\"}",
+       &a);
+  ev = json_array_get(json_object_get(data_of(&a), "eclipses"), 0);
+  assert_string_equal(json_string_value(json_object_get(ev, "sign")), "PISCES");
+  expect_sidereal_meta(&a, "2024-04-01T00:00:00Z");
+  assert_int_equal(warning_count(&a), 0);
+  answer_free(&a);
+  /* With a natal chart its own settings rule: a top-level zodiac is not applied, and a warning
+   * says so, naming the field to use instead. The Sun still enters tropical Aries. */
+  call("events/search",
+       "{\"start\":\"2024-03-15T00:00:00Z\",\"end\":\"2024-03-25T00:00:00Z\"," NATAL
+       ",\"zodiac\":\"sidereal\",\"events\":[{\"kind\":\"sign_ingress\",\"bodies\":[\"SUN\"]}]}",
+       &a);
+  ev = json_array_get(json_object_get(data_of(&a), "events"), 0);
+  assert_string_equal(json_string_value(json_object_get(ev, "sign")), "ARIES");
+  assert_int_equal(strncmp(json_string_value(json_object_get(ev, "time")), "2024-03-20", 10), 0);
+  json_t *w = json_object_get(meta_of(&a), "warnings");
+  assert_int_equal(json_array_size(w), 1);
+  assert_string_equal(json_string_value(json_object_get(json_array_get(w, 0), "code")),
+                      "FIELD_IGNORED");
+  const char *msg = json_string_value(json_object_get(json_array_get(w, 0), "message"));
+  assert_non_null(strstr(msg, "zodiac was ignored"));
+  assert_non_null(strstr(msg, "natal_chart.zodiac"));
+  assert_string_equal(
+      json_string_value(json_object_get(json_object_get(meta_of(&a), "settings"), "zodiac")),
+      "tropical");
+  answer_free(&a);
+}
+
+#define NATAL_HELIO                                                                                \
+  "\"natal_chart\":{\"date\":\"1990-06-15\",\"time\":\"14:30:00\",\"timezone\":\"UTC\","           \
+  "\"latitude\":51.5,\"longitude\":-0.12,\"center\":\"heliocentric\"}"
+
+/* Phases, the void Moon and eclipses need the Earth's view: with a heliocentric natal chart the
+ * error names the chart's center, not a bodies list these kinds do not read. */
+static void test_heliocentric_natal(void **state) {
+  (void)state;
+  static const char *const kinds[] = {"lunar_phase", "eclipse", "void_of_course"};
+  for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
+    char body[512];
+    snprintf(body, sizeof body,
+             "{\"start\":\"2024-01-01\",\"end\":\"2024-02-01\"," NATAL_HELIO
+             ",\"events\":[{\"kind\":\"station\"},\"%s\"]}",
+             kinds[i]);
+    expect_error("events/search", body, "natal_chart.center");
+  }
+  expect_error("stateless/eclipses",
+               "{\"start_date\":\"2024-01-01\",\"end_date\":\"2024-12-31\"," NATAL_HELIO "}",
+               "natal_chart.center");
+  /* Kinds with bodies still search heliocentrically. */
+  answer a;
+  call("events/search",
+       "{\"start\":\"2024-01-01\",\"end\":\"2024-12-31\"," NATAL_HELIO
+       ",\"events\":[{\"kind\":\"sign_ingress\",\"bodies\":[\"MARS\"]}]}",
+       &a);
+  assert_true(json_array_size(json_object_get(data_of(&a), "events")) > 0);
+  answer_free(&a);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_envelope),  cmocka_unit_test(test_cursor_pages),
-      cmocka_unit_test(test_ndjson),    cmocka_unit_test(test_budget_and_size),
-      cmocka_unit_test(test_errors),    cmocka_unit_test(test_kinds_with_natal),
+      cmocka_unit_test(test_envelope),
+      cmocka_unit_test(test_cursor_pages),
+      cmocka_unit_test(test_ndjson),
+      cmocka_unit_test(test_budget_and_size),
+      cmocka_unit_test(test_errors),
+      cmocka_unit_test(test_kinds_with_natal),
       cmocka_unit_test(test_stateless),
+      cmocka_unit_test(test_settings),
+      cmocka_unit_test(test_heliocentric_natal),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -101,6 +101,36 @@ static int synthetic_events(const noc_time *birth, double lat, double lon, int e
   return n;
 }
 
+static int axis_of(int body) {
+  if (body == NOC_ASC || body == NOC_DESC) return 0;
+  if (body == NOC_MC || body == NOC_IC) return 1;
+  return -1;
+}
+
+/* A contact to an axis is one contact: never listed against both ends (conjunct MC and opposite
+ * IC), and against the DESC or IC only as the conjunction. */
+static void check_axis_contacts(const noc_rect_candidate *c) {
+  for (int i = 0; i < c->ncontacts; i++) {
+    const noc_rect_contact *x = &c->contacts[i];
+    int end = axis_of(x->target) >= 0 ? x->target : x->moving;
+    if (end == NOC_DESC || end == NOC_IC) assert_int_equal(x->aspect, NOC_ASP_CONJUNCTION);
+    for (int j = 0; j < i; j++) {
+      const noc_rect_contact *y = &c->contacts[j];
+      bool same = x->event == y->event && x->technique == y->technique;
+      if (axis_of(x->target) >= 0)
+        same = same && x->moving == y->moving && axis_of(x->target) == axis_of(y->target);
+      else
+        same = same && x->target == y->target && axis_of(x->moving) >= 0 &&
+               axis_of(x->moving) == axis_of(y->moving);
+      if (same)
+        fprintf(stderr, "contact %d and %d: %s %s and %s %s\n", j, i,
+                noc_aspect_def_get(y->aspect)->name, noc_body_name((noc_body)y->target),
+                noc_aspect_def_get(x->aspect)->name, noc_body_name((noc_body)x->target));
+      assert_false(same);
+    }
+  }
+}
+
 static void recover(const char *true_iso, double lat, double lon, double offset_min, int every) {
   noc_time truth = at(true_iso);
   noc_rect_input *in = calloc(1, sizeof *in);
@@ -136,6 +166,8 @@ static void recover(const char *true_iso, double lat, double lon, double offset_
   assert_true(best->ncontacts > 0);
   for (int i = 1; i < res->ncandidates; i++)
     assert_true(res->candidates[i].score <= res->candidates[i - 1].score);
+  for (int i = 0; i < res->ncandidates; i++)
+    check_axis_contacts(&res->candidates[i]);
   free(in);
   free(res);
 }
@@ -145,6 +177,49 @@ static void test_recovers_true_time(void **state) {
   recover("1985-03-12T08:47:00Z", 48.85, 2.35, 43.0, 2);
   recover("1962-11-02T21:13:00Z", -33.87, 151.21, -38.0, 2);
   recover("1999-07-30T03:21:00Z", 40.71, -74.01, 55.0, 1);
+}
+
+/* One event, one technique: every contact is listed (fewer than the 12 kept), so the score is
+ * their sum, and none of them is the mirror of another: a contact to an axis counted once. */
+static void test_axis_counted_once(void **state) {
+  (void)state;
+  noc_rect_input *in = calloc(1, sizeof *in);
+  noc_rect_result *res = calloc(1, sizeof *res);
+  assert_non_null(in);
+  assert_non_null(res);
+  noc_rect_input_default(in);
+  noc_time truth = at("1985-03-12T08:47:00Z");
+  noc_rect_event ev[8];
+  assert_true(synthetic_events(&truth, 48.85, 2.35, 1, ev, 8) >= 1);
+  in->events[0] = ev[0];
+  in->nevents = 1;
+  in->birth = truth;
+  in->latitude = 48.85;
+  in->longitude = 2.35;
+  in->window_minutes = 60.0;
+  in->max_candidates = 3;
+  for (int i = 0; i < NOC_RECT_TECHNIQUE_COUNT; i++)
+    in->techniques[i] = i == NOC_RECT_TRANSIT;
+  noc_error err;
+  assert_int_equal(noc_rectify(ctx, in, res, &err), NOC_OK);
+  assert_true(res->ncandidates >= 1);
+  for (int k = 0; k < res->ncandidates; k++) {
+    const noc_rect_candidate *c = &res->candidates[k];
+    assert_true(c->ncontacts >= 1 && c->ncontacts < NOC_RECT_MAX_CONTACTS);
+    double sum = 0.0;
+    for (int i = 0; i < c->ncontacts; i++)
+      sum += c->contacts[i].score;
+    assert_true(fabs(sum - c->score) < 1e-9);
+    check_axis_contacts(c);
+  }
+  /* The best time lies on the transit's exact contact: one angle contact there, not two. */
+  const noc_rect_candidate *best = &res->candidates[0];
+  int to_angles = 0;
+  for (int i = 0; i < best->ncontacts; i++)
+    to_angles += axis_of(best->contacts[i].target) >= 0 && best->contacts[i].orb < 0.1;
+  assert_int_equal(to_angles, 1);
+  free(in);
+  free(res);
 }
 
 /* ---- The endpoint ------------------------------------------------------------------------------
@@ -226,11 +301,23 @@ static void test_endpoint(void **state) {
   expect_field("{" CHART ",\"events\":[{\"type\":\"marriage\",\"date\":\"2009-06-20\"}],"
                "\"time_range_minutes\":720,\"step_minutes\":0.25}",
                "step_minutes");
+  /* The house system is the chart's field, named as such. */
+  expect_field("{\"chart_data\":{\"date\":\"1985-03-12\",\"time\":\"09:30:00\","
+               "\"timezone\":\"Europe/Paris\",\"latitude\":48.85,\"longitude\":2.35,"
+               "\"house_system\":\"GAUQUELIN\"},\"events\":[{\"type\":\"marriage\",\"date\":"
+               "\"2009-06-20\"}]}",
+               "chart_data.house_system");
+  expect_field("{\"natal_chart\":{\"date\":\"1985-03-12\",\"time\":\"09:30:00\","
+               "\"timezone\":\"Europe/Paris\",\"latitude\":48.85,\"longitude\":2.35,"
+               "\"house_system\":\"G\"},\"events\":[{\"type\":\"marriage\",\"date\":"
+               "\"2009-06-20\"}]}",
+               "natal_chart.house_system");
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_recovers_true_time),
+      cmocka_unit_test(test_axis_counted_once),
       cmocka_unit_test(test_endpoint),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
