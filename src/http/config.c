@@ -4,12 +4,15 @@
 
 #include <errno.h>
 #include <math.h>
+#include <sodium.h>
 #include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
+
+#include "cache/cache.h"
 
 typedef enum {
   OPT_STRING, /* char[] of `max` bytes */
@@ -19,7 +22,8 @@ typedef enum {
   OPT_RATE,   /* double >= 0 */
   OPT_BOOL,   /* 0/1/true/false/yes/no/on/off */
   OPT_LEVEL,  /* log level name */
-  OPT_SECRET  /* secret_key + secret_len */
+  OPT_SECRET, /* secret_key + secret_len */
+  OPT_URL     /* a Redis URL, checked by the cache's parser; its password is never printed */
 } opt_kind;
 
 typedef struct opt {
@@ -56,6 +60,9 @@ static const opt options[] = {
     {"jwt_leeway_s", "NOCTURNA_JWT_LEEWAY", OPT_I64, F(jwt_leeway_s), 0, 3600},
     {"secret_key", "NOCTURNA_SECRET_KEY", OPT_SECRET, F(secret_key), NOC_CFG_SECRET_MIN,
      NOC_CFG_SECRET_MAX},
+    {"redis_url", "NOCTURNA_REDIS_URL", OPT_URL, F(redis_url), 0, NOC_CFG_URL_MAX},
+    {"redis_prefix", "NOCTURNA_REDIS_PREFIX", OPT_STRING, F(redis_prefix), 0, NOC_CFG_PREFIX_MAX},
+    {"redis_timeout_ms", "NOCTURNA_REDIS_TIMEOUT_MS", OPT_UINT, F(redis_timeout_ms), 1, 60000},
 };
 #undef F
 enum { OPTION_COUNT = sizeof options / sizeof options[0] };
@@ -79,6 +86,8 @@ void noc_http_config_defaults(noc_http_config *c) {
   c->rate_max_principals = 100000;
   c->metrics_public = false;
   c->jwt_leeway_s = 5;
+  snprintf(c->redis_prefix, sizeof c->redis_prefix, "nocturna:");
+  c->redis_timeout_ms = 200; /* Redis answers in well under 1 ms on a LAN: 200 ms is a dead one */
 }
 
 static const opt *find_option(const char *key) {
@@ -176,6 +185,19 @@ static noc_status set_secret(noc_http_config *c, const char *value, const char *
   return NOC_OK;
 }
 
+/* "" (no Redis) or a URL the cache can use; the message never repeats the value, which may
+ * hold a password. */
+static noc_status set_url(noc_http_config *c, const char *value, const char *name, noc_error *err) {
+  if (value[0] != '\0') {
+    noc_redis_url u;
+    noc_status st = noc_cache_redis_parse_url(value, &u, name, err);
+    sodium_memzero(&u, sizeof u);
+    if (st != NOC_OK) return st;
+  }
+  snprintf(c->redis_url, sizeof c->redis_url, "%s", value);
+  return NOC_OK;
+}
+
 noc_status noc_http_config_set(noc_http_config *c, const char *key, const char *value,
                                const char *name, noc_error *err) {
   const opt *o = find_option(key);
@@ -191,6 +213,8 @@ noc_status noc_http_config_set(noc_http_config *c, const char *key, const char *
     return set_rate(c, o, value, name, err);
   case OPT_SECRET:
     return set_secret(c, value, name, err);
+  case OPT_URL:
+    return set_url(c, value, name, err);
   case OPT_BOOL:
     if (!parse_bool(value, &c->metrics_public))
       return noc_fail(err, NOC_ERR_VALIDATION, name, "'%.32s' is not 0/1/true/false", value);
@@ -289,6 +313,12 @@ static void write_option(const noc_http_config *c, const opt *o, noc_jw *w) {
     noc_jw_kstr(w, "secret_key",
                 c->secret_len ? "[redacted] (NOCTURNA_SECRET_KEY)" : "[key file in data_dir]");
     break;
+  case OPT_URL: {
+    char shown[NOC_CFG_URL_MAX];
+    noc_cache_redact_url(c->redis_url, shown, sizeof shown);
+    noc_jw_kstr(w, o->key, shown);
+    break;
+  }
   }
 }
 

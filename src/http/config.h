@@ -19,7 +19,9 @@ enum {
   NOC_CFG_HOST_MAX = 256,
   NOC_CFG_ORIGINS_MAX = 2048,
   NOC_CFG_SECRET_MAX = 64, /* = NOC_JWT_MAX_SECRET */
-  NOC_CFG_SECRET_MIN = 32
+  NOC_CFG_SECRET_MIN = 32,
+  NOC_CFG_URL_MAX = 1024, /* = NOC_CACHE_URL_MAX */
+  NOC_CFG_PREFIX_MAX = 64 /* = NOC_CACHE_PREFIX_MAX */
 };
 
 typedef struct noc_http_config {
@@ -45,6 +47,9 @@ typedef struct noc_http_config {
   int64_t jwt_leeway_s;                    /* NOCTURNA_JWT_LEEWAY: 5 */
   char secret_key[NOC_CFG_SECRET_MAX + 1]; /* NOCTURNA_SECRET_KEY: "" = key file in data_dir */
   size_t secret_len;
+  char redis_url[NOC_CFG_URL_MAX];       /* NOCTURNA_REDIS_URL: "" = in-process (no Redis) */
+  char redis_prefix[NOC_CFG_PREFIX_MAX]; /* NOCTURNA_REDIS_PREFIX: "nocturna:" */
+  unsigned redis_timeout_ms;             /* NOCTURNA_REDIS_TIMEOUT_MS: 200 (connect, command) */
 } noc_http_config;
 
 void noc_http_config_defaults(noc_http_config *c);
@@ -58,7 +63,8 @@ noc_status noc_http_config_validate(const noc_http_config *c, noc_error *err);
 noc_status noc_http_config_set(noc_http_config *c, const char *key, const char *value,
                                const char *name, noc_error *err);
 
-/* The effective configuration as JSON members of the current object (secret redacted). */
+/* The effective configuration as JSON members of the current object (secret redacted, and the
+ * password of redis_url). */
 void noc_http_config_write_json(const noc_http_config *c, noc_jw *w);
 
 /* Number of worker threads actually used (threads, or the number of online cores). */

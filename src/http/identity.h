@@ -63,6 +63,14 @@ noc_status noc_identity_open(noc_identity **out, const noc_identity_config *cfg,
                              const noc_http_config *http, const noc_jwt_keyring *ring,
                              noc_error *err);
 void noc_identity_close(noc_identity *id);
+
+/* Makes failed-login counts shared through cache (borrowed; it must outlive id), so that every
+ * instance using the same Redis sees the same counts. Call before serving. Without it (the
+ * default) counts are per process. The in-memory counts are kept either way and still apply
+ * when the cache is unreachable. */
+struct noc_cache;
+void noc_identity_share_throttle(noc_identity *id, struct noc_cache *cache);
+
 noc_store *noc_identity_store(noc_identity *id);
 const noc_identity_config *noc_identity_cfg(const noc_identity *id);
 
