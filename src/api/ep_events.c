@@ -1,8 +1,9 @@
 /* Endpoints of the exact event search (issue 5): events/search, and the older service's
  * stateless eclipses and ingresses answered from the same engine in their own request shapes.
  * Responses are a JSON envelope, or with `Accept: application/x-ndjson` one event per line and a
- * closing summary line. Every response is bounded by a limit, its size and a time budget; a
- * cursor resumes a search exactly where it stopped. */
+ * closing summary line (the HTTP server streams events/search through ep_events_stream.c). Every
+ * response is bounded by a limit, its size and a time budget; a cursor resumes a search exactly
+ * where it stopped. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -164,7 +165,7 @@ noc_status noc_ev_in_paging(noc_api_call *call, noc_ev_paging *p) {
 }
 
 /* The request minus its paging fields, canonical: a cursor belongs to exactly one search. */
-static uint64_t fingerprint(noc_api_call *call, const char *path) {
+uint64_t noc_ev_fingerprint(noc_api_call *call, const char *path) {
   uint64_t h = noc_fnv1a(NOC_FNV_OFFSET, path, strlen(path));
   json_t *copy = json_deep_copy(call->body);
   if (copy == NULL) return h;
@@ -389,7 +390,7 @@ static double monotonic_now(void) {
 }
 
 static void write_summary(noc_jw *w, noc_api_call *call, const noc_event_query *q,
-                          const noc_event_result *res, const char *cursor, const sink_state *s) {
+                          const noc_event_result *res, const char *cursor, bool full) {
   noc_jw_kint(w, "count", res->delivered);
   noc_jw_kbool(w, "complete", res->complete);
   noc_jw_key(w, "cursor");
@@ -403,7 +404,7 @@ static void write_summary(noc_jw *w, noc_api_call *call, const noc_event_query *
   else
     noc_jw_str(w, res->by_limit      ? "limit"
                   : res->by_deadline ? "time_budget"
-                  : s->full          ? "size"
+                  : full             ? "size"
                                      : "error");
   noc_jw_key(w, "searched_until");
   noc_out_time(w, res->complete ? q->jd_end : res->searched_until, call);
@@ -416,15 +417,14 @@ static void write_summary(noc_jw *w, noc_api_call *call, const noc_event_query *
   noc_jw_obj_end(w);
 }
 
-static void write_ndjson_tail(noc_api_call *call, const noc_event_query *q,
-                              const noc_event_result *res, const char *cursor,
-                              const sink_state *s) {
+void noc_ev_write_ndjson_tail(noc_api_call *call, const noc_event_query *q,
+                              const noc_event_result *res, const char *cursor, bool full) {
   noc_jw *w = call->w;
   noc_jw_init(w, w->buf);
   noc_jw_obj(w);
   noc_jw_key(w, "summary");
   noc_jw_obj(w);
-  write_summary(w, call, q, res, cursor, s);
+  write_summary(w, call, q, res, cursor, full);
   noc_jw_kstr(w, "request_id", call->req->request_id);
   noc_jw_key(w, "warnings");
   noc_jw_arr(w);
@@ -440,9 +440,16 @@ static void write_ndjson_tail(noc_api_call *call, const noc_event_query *q,
   noc_buf_putc(w->buf, '\n');
 }
 
+void noc_ev_search_error_field(noc_api_call *call) {
+  /* The ephemeris names its own fields ("planets", "date"); here they come from the list. */
+  const char *f = call->err.field;
+  if (strcmp(f, "planets") == 0 || strcmp(f, "date") == 0)
+    snprintf(call->err.field, sizeof call->err.field, "events");
+}
+
 noc_status noc_ev_run(noc_api_call *call, const char *path, const noc_event_query *q,
                       const noc_ev_paging *p, const char *list_key) {
-  uint64_t fp = fingerprint(call, path);
+  uint64_t fp = noc_ev_fingerprint(call, path);
   noc_event_run run = {p->limit, monotonic_now() + p->budget_s, {0, 0}};
   if (p->cursor && !noc_event_cursor_parse(p->cursor, fp, &run.resume))
     return noc_fail(&call->err, NOC_ERR_VALIDATION, "cursor",
@@ -464,10 +471,7 @@ noc_status noc_ev_run(noc_api_call *call, const char *path, const noc_event_quer
   noc_event_result res;
   noc_status st = noc_events_search(call->env->ctx, q, &run, sink, &s, &res, &call->err);
   if (st != NOC_OK) {
-    /* The ephemeris names its own fields ("planets", "date"); here they come from the list. */
-    const char *f = call->err.field;
-    if (strcmp(f, "planets") == 0 || strcmp(f, "date") == 0)
-      snprintf(call->err.field, sizeof call->err.field, "events");
+    noc_ev_search_error_field(call);
     return st;
   }
   if (!noc_jw_ok(w))
@@ -476,10 +480,10 @@ noc_status noc_ev_run(noc_api_call *call, const char *path, const noc_event_quer
   if (!res.complete && noc_event_cursor_format(&res.next, fp, cursor, sizeof cursor) < 0)
     return noc_fail(&call->err, NOC_ERR_INTERNAL, "", "cursor does not fit");
   if (ndjson) {
-    write_ndjson_tail(call, q, &res, cursor, &s);
+    noc_ev_write_ndjson_tail(call, q, &res, cursor, s.full);
   } else {
     noc_jw_arr_end(w);
-    write_summary(w, call, q, &res, cursor, &s);
+    write_summary(w, call, q, &res, cursor, s.full);
     noc_jw_obj_end(w);
   }
   return NOC_OK;
@@ -488,25 +492,29 @@ noc_status noc_ev_run(noc_api_call *call, const char *path, const noc_event_quer
 /* ---- events/search -----------------------------------------------------------------------------
  */
 
-static int ep_events_search(noc_api_call *call) {
+noc_status noc_ev_search_input(noc_api_call *call, noc_event_query *q, noc_ev_paging *paging) {
   static const char *const known[] = {"start",    "end",    "natal_chart",    "events",
                                       "limit",    "cursor", "time_budget_ms", "zodiac",
                                       "ayanamsa", NULL};
-  noc_event_query *q = calloc(1, sizeof *q); /* large: not on the stack */
-  if (q == NULL) return noc_fail(&call->err, NOC_ERR_NOMEM, "", "out of memory");
   noc_ev_natal natal;
-  noc_ev_paging paging = {0};
   noc_status st;
   if ((st = noc_ev_in_instant(call, "start", false, &q->jd_start)) == NOC_OK &&
       (st = noc_ev_in_instant(call, "end", false, &q->jd_end)) == NOC_OK &&
       (st = noc_ev_in_natal(call, &natal)) == NOC_OK &&
       (st = read_settings(call, &natal, "start", q->jd_start, &q->opt)) == NOC_OK &&
       (st = noc_ev_in_specs(call, &natal, q)) == NOC_OK &&
-      (st = noc_ev_in_paging(call, &paging)) == NOC_OK &&
-      (st = noc_events_validate(q, &call->err)) == NOC_OK) {
+      (st = noc_ev_in_paging(call, paging)) == NOC_OK &&
+      (st = noc_events_validate(q, &call->err)) == NOC_OK)
     noc_in_warn_unknown(call, call->body, "", known);
-    st = noc_ev_run(call, "events/search", q, &paging, "events");
-  }
+  return st;
+}
+
+static int ep_events_search(noc_api_call *call) {
+  noc_event_query *q = calloc(1, sizeof *q); /* large: not on the stack */
+  if (q == NULL) return noc_fail(&call->err, NOC_ERR_NOMEM, "", "out of memory");
+  noc_ev_paging paging = {0};
+  noc_status st = noc_ev_search_input(call, q, &paging);
+  if (st == NOC_OK) st = noc_ev_run(call, "events/search", q, &paging, "events");
   free(q);
   return st;
 }

@@ -41,6 +41,17 @@ noc_status noc_ev_run(noc_api_call *call, const char *path, const noc_event_quer
 void noc_ev_write_event(noc_jw *w, const noc_event_query *q, const noc_event *ev,
                         noc_api_call *call);
 
+/* Shared with the NDJSON stream (ep_events_stream.c). */
+/* Reads and validates an events/search body into q and paging (warnings into call->meta). */
+noc_status noc_ev_search_input(noc_api_call *call, noc_event_query *q, noc_ev_paging *paging);
+/* The request minus its paging fields: a cursor belongs to exactly one search. */
+uint64_t noc_ev_fingerprint(noc_api_call *call, const char *path);
+/* The closing {"summary": ...} line into call->w's buffer; full: stopped by the size bound. */
+void noc_ev_write_ndjson_tail(noc_api_call *call, const noc_event_query *q,
+                              const noc_event_result *res, const char *cursor, bool full);
+/* Renames the ephemeris' own error fields ("planets", "date") after a failed search. */
+void noc_ev_search_error_field(noc_api_call *call);
+
 int noc_ep_rectification(noc_api_call *call); /* ep_rectify.c */
 
 #endif

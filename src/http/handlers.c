@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "api/events_stream.h"
 #include "http/clock.h"
 #include "http/docs_routes.h"
 #include "http/http_internal.h"
@@ -212,6 +213,60 @@ static enum MHD_Result answer_metrics(noc_http_req *r, struct MHD_Connection *c,
                         wk->out.len);
 }
 
+/* A streamed NDJSON answer (events/search). The reader runs on the connection's worker thread
+ * (libmicrohttpd's thread pool keeps a connection on the thread that accepted it), so the
+ * worker's context, bound to that thread, is the one the stream was opened with; the check of
+ * the thread id makes a broken assumption an aborted answer rather than a shared context. */
+typedef struct stream_cls {
+  noc_ev_stream *st;    /* owned */
+  noc_http_server *srv; /* borrowed */
+  pthread_t thread;     /* the worker thread of the connection */
+  int route;
+  int64_t cpu_ns; /* spent producing the body, for the calculation metric */
+} stream_cls;
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
+  (void)pos;
+  stream_cls *sc = cls;
+  if (!pthread_equal(sc->thread, pthread_self())) {
+    noc_log_msg(NOC_LOG_ERROR, "stream reader called on another thread; answer aborted");
+    return MHD_CONTENT_READER_END_WITH_ERROR;
+  }
+  noc_worker *wk = noc_http_worker(sc->srv);
+  if (wk == NULL || wk->ctx == NULL) return MHD_CONTENT_READER_END_WITH_ERROR;
+  int64_t cpu0 = thread_cpu_ns();
+  size_t n = noc_ev_stream_read(sc->st, wk->ctx, buf, max);
+  sc->cpu_ns += thread_cpu_ns() - cpu0;
+  return n > 0 ? (ssize_t)n : MHD_CONTENT_READER_END_OF_STREAM;
+}
+
+static void stream_free(void *cls) {
+  stream_cls *sc = cls;
+  noc_metrics_calculation(sc->srv->metrics, sc->route, sc->cpu_ns);
+  noc_ev_stream_free(sc->st);
+  free(sc);
+}
+
+/* Opens the stream (the request's errors surface here) and answers with it; false: answer as
+ * usual, which reproduces any error with its envelope and status. */
+static bool try_stream(noc_http_req *r, struct MHD_Connection *c, const noc_api_env *env,
+                       const noc_request *req, enum MHD_Result *ret) {
+  if (!r->ndjson || !noc_ev_stream_endpoint(r->route.ep)) return false;
+  stream_cls *sc = calloc(1, sizeof *sc);
+  if (sc == NULL) return false;
+  int64_t cpu0 = thread_cpu_ns();
+  if (noc_ev_stream_open(env, req, &sc->st) != NOC_OK) {
+    free(sc);
+    return false;
+  }
+  sc->srv = r->srv;
+  sc->thread = pthread_self();
+  sc->route = r->route.id;
+  sc->cpu_ns = thread_cpu_ns() - cpu0;
+  *ret = noc_http_reply_stream(r, c, "application/x-ndjson", stream_read, stream_free, sc);
+  return true;
+}
+
 static enum MHD_Result answer_endpoint(noc_http_req *r, struct MHD_Connection *c, noc_worker *wk) {
   if (wk->ctx == NULL) {
     snprintf(r->log_detail, sizeof r->log_detail, "%s", wk->ctx_err.message);
@@ -225,6 +280,8 @@ static enum MHD_Result answer_endpoint(noc_http_req *r, struct MHD_Connection *c
                      .request_id = r->request_id,
                      .now_unix_ms = r->start_unix_ms,
                      .ndjson = r->ndjson};
+  enum MHD_Result streamed;
+  if (try_stream(r, c, &env, &req, &streamed)) return streamed;
   noc_response resp;
   memset(&resp, 0, sizeof resp);
   int64_t cpu0 = thread_cpu_ns();

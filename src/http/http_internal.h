@@ -122,6 +122,12 @@ enum MHD_Result noc_http_reply(noc_http_req *r, struct MHD_Connection *c, int st
                                const char *content_type, const char *body, size_t len);
 enum MHD_Result noc_http_reply_error(noc_http_req *r, struct MHD_Connection *c, int status,
                                      const char *code, const char *message);
+/* A 200 answer of unknown length (chunked) whose body read(cls, ...) produces as it is sent;
+ * free_cls(cls) runs when libmicrohttpd is done with it (sent, failed or client gone), also
+ * when this fails. */
+enum MHD_Result noc_http_reply_stream(noc_http_req *r, struct MHD_Connection *c,
+                                      const char *content_type, MHD_ContentReaderCallback read,
+                                      MHD_ContentReaderFreeCallback free_cls, void *cls);
 /* Success envelope around data written by fill(w, arg). */
 void noc_http_envelope_begin(noc_http_req *r, noc_buf *out, noc_jw *w);
 void noc_http_envelope_end(noc_http_req *r, noc_jw *w);

@@ -90,6 +90,27 @@ enum MHD_Result noc_http_reply(noc_http_req *r, struct MHD_Connection *c, int st
   return ret;
 }
 
+enum { STREAM_BLOCK = 16 * 1024 };
+
+enum MHD_Result noc_http_reply_stream(noc_http_req *r, struct MHD_Connection *c,
+                                      const char *content_type, MHD_ContentReaderCallback read,
+                                      MHD_ContentReaderFreeCallback free_cls, void *cls) {
+  struct MHD_Response *resp =
+      MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, STREAM_BLOCK, read, cls, free_cls);
+  if (resp == NULL) {
+    free_cls(cls);
+    snprintf(r->log_detail, sizeof r->log_detail, "cannot allocate a response");
+    return MHD_NO;
+  }
+  add_headers(r, resp, 200, content_type);
+  enum MHD_Result ret = MHD_queue_response(c, 200, resp);
+  MHD_destroy_response(resp); /* libmicrohttpd keeps its own reference while sending */
+  r->responded = ret == MHD_YES;
+  r->status = 200;
+  r->bytes_out = 0; /* not known here: the body is produced while it is sent */
+  return ret;
+}
+
 enum MHD_Result noc_http_reply_error(noc_http_req *r, struct MHD_Connection *c, int status,
                                      const char *code, const char *message) {
   noc_worker *w = noc_http_worker(r->srv);

@@ -167,24 +167,55 @@ size_t noc_fmt_fixed(double v, int decimals, char *buf) {
                      : snprintf(buf + n, 32 - n, "%.17g", v);
     return k > 0 && (size_t)k < 32 - n ? n + (size_t)k : 0;
   }
-  uint64_t units = (uint64_t)llround(v * scale[decimals]);
-  uint64_t p10 = (uint64_t)scale[decimals];
-  uint64_t ip = units / p10, fp = units % p10;
+  uint64_t units = (uint64_t)(v * scale[decimals] + 0.5); /* v >= 0: rounds half up */
+  uint64_t ip, fp;
+  /* Division by a constant compiles to a multiplication: the decimals a chart uses get one. */
+  switch (decimals) {
+  case 7:
+    ip = units / 10000000u, fp = units % 10000000u;
+    break;
+  case 9:
+    ip = units / 1000000000u, fp = units % 1000000000u;
+    break;
+  case 4:
+    ip = units / 10000u, fp = units % 10000u;
+    break;
+  default:
+    ip = units / (uint64_t)scale[decimals], fp = units % (uint64_t)scale[decimals];
+    break;
+  }
+  /* Two digits per step from a table: a chart response prints a few hundred numbers. */
+  static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233"
+                              "34353637383940414243444546474849505152535455565758596061626364656667"
+                              "6869707172737475767778798081828384858687888990919293949596979899";
   char tmp[24];
-  int t = 0;
-  do {
-    tmp[t++] = (char)('0' + ip % 10);
-    ip /= 10;
-  } while (ip);
+  int t = 24;
+  while (ip >= 100) {
+    unsigned d = (unsigned)(ip % 100) * 2;
+    ip /= 100;
+    tmp[--t] = pairs[d + 1];
+    tmp[--t] = pairs[d];
+  }
+  if (ip >= 10) {
+    tmp[--t] = pairs[ip * 2 + 1];
+    tmp[--t] = pairs[ip * 2];
+  } else {
+    tmp[--t] = (char)('0' + ip);
+  }
   if (n == 1 && units == 0) n = 0; /* no "-0" */
-  while (t)
-    buf[n++] = tmp[--t];
+  memcpy(buf + n, tmp + t, (size_t)(24 - t));
+  n += (size_t)(24 - t);
   if (decimals > 0) {
     buf[n++] = '.';
-    for (int i = decimals - 1; i >= 0; i--) {
-      buf[n + (size_t)i] = (char)('0' + fp % 10);
-      fp /= 10;
+    int i = decimals;
+    while (i >= 2) {
+      unsigned d = (unsigned)(fp % 100) * 2;
+      fp /= 100;
+      buf[n + (size_t)i - 1] = pairs[d + 1];
+      buf[n + (size_t)i - 2] = pairs[d];
+      i -= 2;
     }
+    if (i == 1) buf[n] = (char)('0' + fp % 10);
     n += (size_t)decimals;
   }
   buf[n] = '\0';

@@ -1,0 +1,159 @@
+/* The NDJSON stream of events/search (src/api/events_stream.h): read in pieces of any size it
+ * gives the same bytes as the one-buffer NDJSON answer; limits hold across slices; input errors
+ * fail the open; a stream dropped half-way frees everything (ASan/LSan checks). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "api/events_stream.h"
+#include "nocturna/nocturna.h"
+
+static noc_ctx *ctx;
+static noc_tzdb *tzdb;
+
+static int setup(void **state) {
+  (void)state;
+  noc_error err;
+  if (noc_ctx_open(&ctx, NULL, &err) != NOC_OK) return -1;
+  tzdb = noc_tzdb_open(NULL);
+  return tzdb ? 0 : -1;
+}
+
+static int teardown(void **state) {
+  (void)state;
+  noc_tzdb_close(tzdb);
+  noc_ctx_close(ctx);
+  return 0;
+}
+
+static const char LONG[] = "{\"start\":\"2000-01-01T00:00:00Z\",\"end\":\"2012-01-01T00:00:00Z\","
+                           "\"events\":[\"lunar_phase\",{\"kind\":\"sign_ingress\","
+                           "\"bodies\":[\"SUN\",\"MARS\"]}],\"limit\":10000,"
+                           "\"time_budget_ms\":10000,\"unknown_key\":1}";
+
+static noc_request request(const char *body) {
+  noc_request req = {body, strlen(body), "test-id", 1700000000000LL, true};
+  return req;
+}
+
+/* The whole body of the one-buffer answer (the reference). */
+static void buffered(const char *body, noc_buf *out) {
+  noc_api_env env = {ctx, tzdb};
+  noc_request req = request(body);
+  noc_response resp;
+  noc_buf_init(out, 16u << 20);
+  noc_api_run(&env, noc_api_find("events/search"), &req, out, &resp);
+  assert_int_equal(resp.http_status, 200);
+  assert_string_equal(resp.content_type, "application/x-ndjson");
+}
+
+/* The whole stream read `piece` bytes at a time; returns the number of reads. */
+static int streamed(const char *body, size_t piece, noc_buf *out) {
+  noc_api_env env = {ctx, tzdb};
+  noc_request req = request(body);
+  noc_ev_stream *s = NULL;
+  assert_int_equal(noc_ev_stream_open(&env, &req, &s), NOC_OK);
+  assert_non_null(s);
+  noc_buf_init(out, 16u << 20);
+  char tmp[4096];
+  int reads = 0;
+  size_t n;
+  while ((n = noc_ev_stream_read(s, ctx, tmp, piece)) > 0) {
+    assert_true(n <= piece);
+    assert_true(noc_buf_append(out, tmp, n));
+    reads++;
+  }
+  assert_int_equal(noc_ev_stream_read(s, ctx, tmp, piece), 0); /* stays at the end */
+  noc_ev_stream_free(s);
+  return reads;
+}
+
+static void test_same_bytes_any_piece(void **state) {
+  (void)state;
+  noc_buf ref;
+  buffered(LONG, &ref);
+  assert_true(ref.len > 50000); /* hundreds of events */
+  assert_non_null(strstr(ref.data, "\"complete\":true"));
+  assert_non_null(strstr(ref.data, "unknown_key")); /* the warning is in the summary */
+  static const size_t pieces[] = {1, 7, 100, 4096};
+  for (size_t i = 0; i < sizeof pieces / sizeof pieces[0]; i++) {
+    noc_buf got;
+    int reads = streamed(LONG, pieces[i], &got);
+    assert_int_equal(got.len, ref.len);
+    assert_memory_equal(got.data, ref.data, ref.len);
+    assert_true((size_t)reads >= ref.len / pieces[i]);
+    noc_buf_free(&got);
+  }
+  noc_buf_free(&ref);
+}
+
+static int count_lines(const noc_buf *b) {
+  int n = 0;
+  for (size_t i = 0; i < b->len; i++)
+    n += b->data[i] == '\n';
+  return n;
+}
+
+/* A limit above one slice's cap (256) but below the total holds across slices, and the
+ * summary and cursor equal the one-buffer answer's. */
+static void test_limit_across_slices(void **state) {
+  (void)state;
+  const char *body = "{\"start\":\"1900-01-01T00:00:00Z\",\"end\":\"2000-01-01T00:00:00Z\","
+                     "\"events\":[\"lunar_phase\"],\"limit\":600,\"time_budget_ms\":10000}";
+  noc_buf ref, got;
+  buffered(body, &ref);
+  streamed(body, 4096, &got);
+  assert_int_equal(count_lines(&got), 601);
+  assert_non_null(strstr(got.data, "\"stopped_by\":\"limit\""));
+  assert_int_equal(got.len, ref.len);
+  assert_memory_equal(got.data, ref.data, ref.len);
+  noc_buf_free(&ref);
+  noc_buf_free(&got);
+}
+
+static void test_open_fails_on_input_errors(void **state) {
+  (void)state;
+  noc_api_env env = {ctx, tzdb};
+  static const char *const bad[] = {
+      "{\"start\":\"2000-01-01T00:00:00Z\",\"end\":\"2001-01-01T00:00:00Z\",\"events\":[\"nope\"]}",
+      "{\"start\":\"2000-01-01T00:00:00Z\",\"end\":\"2001-01-01T00:00:00Z\","
+      "\"events\":[\"lunar_phase\"],\"cursor\":\"ev1.1.0.0000000000000000\"}",
+      "[1]", "not json", ""};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+    noc_request req = request(bad[i]);
+    noc_ev_stream *s = (noc_ev_stream *)&env; /* must be reset to NULL */
+    assert_int_not_equal(noc_ev_stream_open(&env, &req, &s), NOC_OK);
+    assert_null(s);
+  }
+}
+
+/* A client that leaves: the stream is freed with lines still pending. */
+static void test_free_mid_stream(void **state) {
+  (void)state;
+  noc_api_env env = {ctx, tzdb};
+  noc_request req = request(LONG);
+  noc_ev_stream *s = NULL;
+  assert_int_equal(noc_ev_stream_open(&env, &req, &s), NOC_OK);
+  char tmp[64];
+  assert_true(noc_ev_stream_read(s, ctx, tmp, sizeof tmp) > 0);
+  noc_ev_stream_free(s);
+  noc_ev_stream_free(NULL);
+  assert_true(noc_ev_stream_endpoint(noc_api_find("events/search")));
+  assert_false(noc_ev_stream_endpoint(noc_api_find("stateless/eclipses")));
+  assert_false(noc_ev_stream_endpoint(NULL));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_same_bytes_any_piece),
+      cmocka_unit_test(test_limit_across_slices),
+      cmocka_unit_test(test_open_fails_on_input_errors),
+      cmocka_unit_test(test_free_mid_stream),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
