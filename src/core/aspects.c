@@ -80,15 +80,15 @@ static double separation_rate(double d, double rel) {
 
 /* The orb |sep - angle| shrinks now. Exactly on the angle any motion moves away, and with no
  * relative motion nothing approaches. */
-static bool is_applying(double d, double rel, double angle) {
+bool noc_aspect_is_applying(double d, double rel, double angle) {
   double sep = fabs(d);
   double side = sep > angle ? 1.0 : (sep < angle ? -1.0 : 0.0);
   return side * separation_rate(d, rel) < 0.0;
 }
 
 /* The enabled type with the smallest orb that is within its effective orb, or -1. */
-static int closest_type(const noc_aspect_config *cfg, noc_body a, noc_body b, double sep,
-                        double *orb_out, double *eff_out) {
+int noc_aspect_closest_type(const noc_aspect_config *cfg, noc_body a, noc_body b, double sep,
+                            double *orb_out, double *eff_out) {
   int best = -1;
   for (int i = 0; i < NOC_ASP_COUNT; i++) {
     if (!cfg->enabled[i]) continue;
@@ -114,7 +114,7 @@ static void fill_aspect(const noc_aspect_point *points, int i, int j, int type, 
       .type = (noc_aspect_type)type,
       .separation = fabs(d),
       .orb = orb,
-      .applying = is_applying(d, rel, aspect_defs[type].angle),
+      .applying = noc_aspect_is_applying(d, rel, aspect_defs[type].angle),
       .strength = fmin(1.0, fmax(0.0, strength)),
       .has_exact_time = false,
       .exact_jd_ut = 0.0,
@@ -157,7 +157,7 @@ static int detect_all(const noc_aspect_point *points, int n, const noc_aspect_co
     for (int j = i + 1; j < n; j++) {
       double sep = fabs(noc_angle_diff(points[i].longitude, points[j].longitude));
       double orb = 0.0, eff = 0.0;
-      int type = closest_type(cfg, points[i].body, points[j].body, sep, &orb, &eff);
+      int type = noc_aspect_closest_type(cfg, points[i].body, points[j].body, sep, &orb, &eff);
       if (type < 0) continue;
       if (found < cap) fill_aspect(points, i, j, type, orb, eff, &out[found]);
       found++;

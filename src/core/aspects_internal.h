@@ -5,7 +5,16 @@
 #include <stdbool.h>
 
 #include "core/rootfind.h"
+#include "nocturna/aspects.h"
 #include "nocturna/bodies.h"
+
+/* Shared by natal and inter-chart (synastry) detection. d = lon_a - lon_b in (-180, 180], rel its
+ * rate in degrees/day: whether |d| approaches `angle` now. */
+bool noc_aspect_is_applying(double d, double rel, double angle);
+/* The enabled aspect type with the smallest orb within its effective orb for separation sep
+ * (0..180) of bodies a and b, or -1; fills the orb and the effective orb. */
+int noc_aspect_closest_type(const noc_aspect_config *cfg, noc_body a, noc_body b, double sep,
+                            double *orb_out, double *eff_out);
 
 /* A body's longitude and speed at the search's start instant, when already known: a chart's
  * pairs share them, which saves two ephemeris calls per pair. */

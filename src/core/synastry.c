@@ -1,6 +1,7 @@
 /* Aspects between two charts and the synastry compatibility score. */
 #include <math.h>
 
+#include "core/aspects_internal.h"
 #include "nocturna/techniques.h"
 #include "nocturna/zodiac.h"
 
@@ -10,42 +11,6 @@ double noc_composite_midpoint(double a, double b) {
 }
 
 /* ---- Cross aspects --------------------------------------------------------------------------- */
-
-static double effective_orb(const noc_aspect_config *cfg, noc_body a, noc_body b, int type) {
-  double oa = cfg->body_orb[a], ob = cfg->body_orb[b];
-  double base = (oa > 0.0 || ob > 0.0) ? fmax(oa, ob) : cfg->orb[type];
-  return base * cfg->orb_multiplier;
-}
-
-/* The folded separation |d| changes at this rate when d = lon_a - lon_b changes at rel; at 0 and
- * 180 the fold turns any motion into growth and shrinking. */
-static double separation_rate(double d, double rel) {
-  if (d == 0.0) return fabs(rel);
-  if (d == 180.0) return -fabs(rel);
-  return d > 0.0 ? rel : -rel;
-}
-
-static bool is_applying(double d, double rel, double angle) {
-  double sep = fabs(d);
-  double side = sep > angle ? 1.0 : (sep < angle ? -1.0 : 0.0);
-  return side * separation_rate(d, rel) < 0.0;
-}
-
-static int closest_type(const noc_aspect_config *cfg, noc_body a, noc_body b, double sep,
-                        double *orb_out, double *eff_out) {
-  int best = -1;
-  for (int i = 0; i < NOC_ASP_COUNT; i++) {
-    if (!cfg->enabled[i]) continue;
-    double eff = effective_orb(cfg, a, b, i);
-    double orb = fabs(sep - noc_aspect_def_get((noc_aspect_type)i)->angle);
-    if (orb <= eff && (best < 0 || orb < *orb_out)) {
-      best = i;
-      *orb_out = orb;
-      *eff_out = eff;
-    }
-  }
-  return best;
-}
 
 static bool valid_points(const noc_aspect_point *p, int n) {
   if (n < 0 || (n > 0 && p == NULL)) return false;
@@ -72,7 +37,7 @@ noc_status noc_cross_aspects_find(const noc_aspect_point *a, int na, const noc_a
       if (skip_same_body && a[i].body == b[j].body) continue;
       double d = noc_angle_diff(a[i].longitude, b[j].longitude);
       double orb = 0.0, eff = 0.0;
-      int type = closest_type(cfg, a[i].body, b[j].body, fabs(d), &orb, &eff);
+      int type = noc_aspect_closest_type(cfg, a[i].body, b[j].body, fabs(d), &orb, &eff);
       if (type < 0) continue;
       if (found < cap) {
         double angle = noc_aspect_def_get((noc_aspect_type)type)->angle;
@@ -83,7 +48,7 @@ noc_status noc_cross_aspects_find(const noc_aspect_point *a, int na, const noc_a
             .type = (noc_aspect_type)type,
             .separation = fabs(d),
             .orb = orb,
-            .applying = is_applying(d, a[i].speed - b[j].speed, angle),
+            .applying = noc_aspect_is_applying(d, a[i].speed - b[j].speed, angle),
             .strength = fmin(1.0, fmax(0.0, strength)),
         };
       }
