@@ -556,20 +556,29 @@ static noc_status eclipses_query(noc_api_call *call, noc_event_query *q, noc_ev_
   return noc_events_validate(q, &call->err);
 }
 
+/* The older service's event endpoints: build the query in their shape, then run it like a
+ * search. */
+typedef noc_status (*old_query_fn)(noc_api_call *call, noc_event_query *q, noc_ev_paging *paging);
+
+static int run_old_endpoint(noc_api_call *call, old_query_fn build, const char *const *known,
+                            const char *path, const char *list_key) {
+  noc_event_query *q = calloc(1, sizeof *q); /* large: kept off the worker's stack */
+  if (q == NULL) return noc_fail(&call->err, NOC_ERR_NOMEM, "", "out of memory");
+  noc_ev_paging paging = {0};
+  noc_status st = build(call, q, &paging);
+  if (st == NOC_OK) {
+    noc_in_warn_unknown(call, call->body, "", known);
+    st = noc_ev_run(call, path, q, &paging, list_key);
+  }
+  free(q);
+  return st;
+}
+
 static int ep_stateless_eclipses(noc_api_call *call) {
   static const char *const known[] = {"natal_chart", "start_date", "end_date",       "eclipse_type",
                                       "limit",       "cursor",     "time_budget_ms", "zodiac",
                                       "ayanamsa",    NULL};
-  noc_event_query *q = calloc(1, sizeof *q);
-  if (q == NULL) return noc_fail(&call->err, NOC_ERR_NOMEM, "", "out of memory");
-  noc_ev_paging paging = {0};
-  noc_status st = eclipses_query(call, q, &paging);
-  if (st == NOC_OK) {
-    noc_in_warn_unknown(call, call->body, "", known);
-    st = noc_ev_run(call, "stateless/eclipses", q, &paging, "eclipses");
-  }
-  free(q);
-  return st;
+  return run_old_endpoint(call, eclipses_query, known, "stateless/eclipses", "eclipses");
 }
 
 static noc_status ingresses_query(noc_api_call *call, noc_event_query *q, noc_ev_paging *paging) {
@@ -598,16 +607,7 @@ static int ep_stateless_ingresses(noc_api_call *call) {
   static const char *const known[] = {"natal_chart", "start_date", "end_date",       "planets",
                                       "limit",       "cursor",     "time_budget_ms", "zodiac",
                                       "ayanamsa",    NULL};
-  noc_event_query *q = calloc(1, sizeof *q);
-  if (q == NULL) return noc_fail(&call->err, NOC_ERR_NOMEM, "", "out of memory");
-  noc_ev_paging paging = {0};
-  noc_status st = ingresses_query(call, q, &paging);
-  if (st == NOC_OK) {
-    noc_in_warn_unknown(call, call->body, "", known);
-    st = noc_ev_run(call, "stateless/ingresses", q, &paging, "ingresses");
-  }
-  free(q);
-  return st;
+  return run_old_endpoint(call, ingresses_query, known, "stateless/ingresses", "ingresses");
 }
 
 const noc_endpoint noc_endpoints_events[] = {

@@ -161,24 +161,9 @@ static int admin_list(int argc, char **argv) {
 static int admin_flag(int argc, char **argv, const char *what, int active, int superuser) {
   char prog[64];
   snprintf(prog, sizeof prog, "nocturna admin %s", what);
-  const char *data_dir = NULL, *login = NULL;
-  for (int i = 1; i < argc; i++) {
-    int r = noc_cli_opt(prog, argc, argv, &i, "--data-dir", &data_dir);
-    if (r < 0) return NOC_EXIT_USAGE;
-    if (r == 0 && login == NULL && argv[i][0] != '-') {
-      login = argv[i];
-    } else if (r == 0) {
-      fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[i]);
-      return NOC_EXIT_USAGE;
-    }
-  }
-  if (login == NULL) {
-    fprintf(stderr, "usage: %s EMAIL|USERNAME [--data-dir D]\n", prog);
-    return NOC_EXIT_USAGE;
-  }
+  const char *login;
   noc_cli_env e;
-  int rc = noc_cli_env_config(&e, prog, data_dir);
-  if (rc == NOC_EXIT_OK) rc = noc_cli_env_identity(&e);
+  int rc = noc_cli_one_arg_env(prog, "EMAIL|USERNAME", argc, argv, &login, &e);
   if (rc != NOC_EXIT_OK) return rc;
   noc_user u;
   noc_error err;

@@ -25,6 +25,29 @@ int noc_cli_opt(const char *prog, int argc, char **argv, int *i, const char *nam
   return 1;
 }
 
+int noc_cli_one_arg_env(const char *prog, const char *what, int argc, char **argv, const char **arg,
+                        noc_cli_env *e) {
+  const char *data_dir = NULL;
+  *arg = NULL;
+  for (int i = 1; i < argc; i++) {
+    int r = noc_cli_opt(prog, argc, argv, &i, "--data-dir", &data_dir);
+    if (r < 0) return NOC_EXIT_USAGE;
+    if (r == 0 && *arg == NULL && argv[i][0] != '-') {
+      *arg = argv[i];
+    } else if (r == 0) {
+      fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[i]);
+      return NOC_EXIT_USAGE;
+    }
+  }
+  if (*arg == NULL) {
+    fprintf(stderr, "usage: %s %s [--data-dir D]\n", prog, what);
+    return NOC_EXIT_USAGE;
+  }
+  int rc = noc_cli_env_config(e, prog, data_dir);
+  if (rc == NOC_EXIT_OK) rc = noc_cli_env_identity(e);
+  return rc;
+}
+
 int noc_cli_int(const char *prog, const char *name, const char *value, long min, long max,
                 long *out) {
   errno = 0;

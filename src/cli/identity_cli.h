@@ -36,6 +36,12 @@ void noc_cli_env_close(noc_cli_env *e);
  * value is missing. */
 int noc_cli_opt(const char *prog, int argc, char **argv, int *i, const char *name,
                 const char **value);
+/* For commands taking one positional argument and --data-dir (`token revoke ID`,
+ * `admin promote LOGIN`): parses argv, reads the configuration and opens identity into *e.
+ * what names the argument in the usage line. Returns an exit status; on success the caller
+ * owns *e and must close it. */
+int noc_cli_one_arg_env(const char *prog, const char *what, int argc, char **argv, const char **arg,
+                        noc_cli_env *e);
 /* A whole number in [min, max] or -1 after a message. */
 int noc_cli_int(const char *prog, const char *name, const char *value, long min, long max,
                 long *out);

@@ -277,24 +277,9 @@ static int token_list(int argc, char **argv) {
 
 static int token_revoke(int argc, char **argv) {
   const char *prog = "nocturna token revoke";
-  const char *data_dir = NULL, *id = NULL;
-  for (int i = 1; i < argc; i++) {
-    int r = noc_cli_opt(prog, argc, argv, &i, "--data-dir", &data_dir);
-    if (r < 0) return NOC_EXIT_USAGE;
-    if (r == 0 && id == NULL && argv[i][0] != '-') {
-      id = argv[i];
-    } else if (r == 0) {
-      fprintf(stderr, "%s: unexpected argument '%s'\n", prog, argv[i]);
-      return NOC_EXIT_USAGE;
-    }
-  }
-  if (id == NULL) {
-    fprintf(stderr, "usage: %s TOKEN_ID [--data-dir D]\n", prog);
-    return NOC_EXIT_USAGE;
-  }
+  const char *id;
   noc_cli_env e;
-  int rc = noc_cli_env_config(&e, prog, data_dir);
-  if (rc == NOC_EXIT_OK) rc = noc_cli_env_identity(&e);
+  int rc = noc_cli_one_arg_env(prog, "TOKEN_ID", argc, argv, &id, &e);
   if (rc != NOC_EXIT_OK) return rc;
   noc_error err;
   noc_error_clear(&err);

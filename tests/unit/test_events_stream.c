@@ -119,11 +119,13 @@ static void test_limit_across_slices(void **state) {
 static void test_open_fails_on_input_errors(void **state) {
   (void)state;
   noc_api_env env = {ctx, tzdb};
+  /* A cursor that belongs to no request. */
+  static const char foreign_cursor[] =
+      "{\"start\":\"2000-01-01T00:00:00Z\",\"end\":\"2001-01-01T00:00:00Z\","
+      "\"events\":[\"lunar_phase\"],\"cursor\":\"ev1.1.0.0000000000000000\"}";
   static const char *const bad[] = {
       "{\"start\":\"2000-01-01T00:00:00Z\",\"end\":\"2001-01-01T00:00:00Z\",\"events\":[\"nope\"]}",
-      "{\"start\":\"2000-01-01T00:00:00Z\",\"end\":\"2001-01-01T00:00:00Z\","
-      "\"events\":[\"lunar_phase\"],\"cursor\":\"ev1.1.0.0000000000000000\"}",
-      "[1]", "not json", ""};
+      foreign_cursor, "[1]", "not json", ""};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     noc_request req = request(bad[i]);
     noc_ev_stream *s = (noc_ev_stream *)&env; /* must be reset to NULL */
