@@ -158,7 +158,7 @@ static int collect_ready(noc_http_server *s, noc_worker *wk, ready_item *items) 
     snprintf(items[n].detail, sizeof items[n].detail, "%s is not writable", s->cfg.data_dir);
   n++;
   items[n] = (ready_item){.name = "capacity",
-                          .ok = noc_metrics_inflight(s->metrics) <= s->cfg.max_inflight &&
+                          .ok = atomic_load(&s->unanswered) <= (int64_t)s->cfg.max_inflight &&
                                 !atomic_load(&s->draining)};
   if (!items[n].ok)
     snprintf(items[n].detail, sizeof items[n].detail, "overloaded or shutting down");

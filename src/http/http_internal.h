@@ -55,6 +55,11 @@ struct noc_http_server {
   unsigned threads;
   int quiesced_fd;       /* the listening socket after quiesce, closed at stop */
   _Atomic bool draining; /* after quiesce: answers carry Connection: close */
+  /* Requests whose answer is not yet queued: the overload (503) and /ready measure. Unlike the
+   * in-flight gauge it drops when a buffered answer is queued, so a client that has read an
+   * answer never finds its request still holding a slot (the send and the completion callback
+   * come after the client may already have read the bytes). */
+  _Atomic int64_t unanswered;
   _Atomic bool starting; /* libmicrohttpd messages are errors while starting */
   bool cors_any;
   int cors_count;
@@ -88,6 +93,7 @@ typedef struct noc_http_req {
   int64_t start_unix_ms;
   bool headers_done;
   bool responded;
+  bool holds_slot; /* counted in srv->unanswered */
   char method[12];
   char path[160]; /* printable copy for the log */
   noc_route route;
@@ -122,6 +128,8 @@ enum MHD_Result noc_http_reply(noc_http_req *r, struct MHD_Connection *c, int st
                                const char *content_type, const char *body, size_t len);
 enum MHD_Result noc_http_reply_error(noc_http_req *r, struct MHD_Connection *c, int status,
                                      const char *code, const char *message);
+/* Gives back the request's overload slot (once); a stream keeps it until it completes. */
+void noc_http_release_slot(noc_http_req *r);
 /* A 200 answer of unknown length (chunked) whose body read(cls, ...) produces as it is sent;
  * free_cls(cls) runs when libmicrohttpd is done with it (sent, failed or client gone), also
  * when this fails. */

@@ -87,7 +87,14 @@ enum MHD_Result noc_http_reply(noc_http_req *r, struct MHD_Connection *c, int st
   r->responded = ret == MHD_YES;
   r->status = status;
   r->bytes_out = len;
+  noc_http_release_slot(r); /* the work is done; only sending is left */
   return ret;
+}
+
+void noc_http_release_slot(noc_http_req *r) {
+  if (!r->holds_slot) return;
+  r->holds_slot = false;
+  atomic_fetch_sub(&r->srv->unanswered, 1);
 }
 
 enum { STREAM_BLOCK = 16 * 1024 };

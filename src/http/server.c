@@ -224,7 +224,7 @@ static void check_capacity(noc_http_req *r) {
   noc_http_server *s = r->srv;
   if (r->route.id == NOC_ROUTE_HEALTH || r->route.id == NOC_ROUTE_METRICS)
     return; /* probes must answer when the service is busiest */
-  if (noc_metrics_inflight(s->metrics) > (int64_t)s->cfg.max_inflight) {
+  if (atomic_load(&s->unanswered) > (int64_t)s->cfg.max_inflight) {
     r->retry_after_s = 1;
     noc_http_reject(r, 503, "SERVICE_UNAVAILABLE", "Server is overloaded; retry later");
   }
@@ -294,6 +294,8 @@ static noc_http_req *request_new(noc_http_server *s, struct MHD_Connection *c, c
   snprintf(r->method, sizeof r->method, "-");
   if (r->conn) noc_conn_request_started(r->conn);
   noc_metrics_inflight_add(s->metrics, 1);
+  atomic_fetch_add(&s->unanswered, 1);
+  r->holds_slot = true;
   return r;
 }
 
@@ -366,6 +368,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls,
   noc_metrics_request(s->metrics, r->route.id, r->method, ok ? r->status : 0, dur);
   log_request(r, dur, toe);
   if (r->conn) noc_conn_request_done(r->conn);
+  noc_http_release_slot(r);
   noc_buf_free(&r->body);
   free(r);
   noc_metrics_inflight_add(s->metrics, -1);

@@ -177,6 +177,21 @@ class Server:
         return False
 
 
+def eventually(pred, wait=10.0, step=0.05):
+    """Polls pred() until it is truthy or `wait` seconds pass; returns its last value. For effects
+    the server makes after the client has its answer (log lines, closed sockets noticed): a fixed
+    pause is too short on a slow sanitizer build and wasted time on a fast one."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            value = pred()
+        except OSError:
+            value = None
+        if value or time.monotonic() >= deadline:
+            return value
+        time.sleep(step)
+
+
 _LEFTOVER = {}  # bytes read past one response, per socket (pipelining)
 
 

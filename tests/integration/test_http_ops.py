@@ -12,8 +12,8 @@ import time
 
 import requests
 
-from http_harness import (BIN, GUIDE_BIRTH, Checks, Server, arm_timeout, raw_request,
-                          sign_token)
+from http_harness import (BIN, GUIDE_BIRTH, Checks, Server, arm_timeout, eventually,
+                          raw_request, sign_token)
 
 arm_timeout(180)
 t = Checks("http_ops")
@@ -135,7 +135,7 @@ def check_logs(srv):
     requests.post(srv.url(PP), json=GUIDE_BIRTH, timeout=10,
                   headers={"Authorization": "Bearer " + srv.token(token_id="tok-log"),
                            "X-Request-ID": "log-check-1"})
-    time.sleep(0.2)
+    eventually(lambda: any(ln.get("request_id") == "log-check-1" for ln in srv.log_lines()))
     lines = srv.log_lines()
     t.check(all("unparsed" not in ln for ln in lines), "every stderr line is JSON")
     mine = [ln for ln in lines if ln.get("request_id") == "log-check-1"]
