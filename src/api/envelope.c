@@ -5,17 +5,20 @@
 
 #include "api/api_internal.h"
 
+/* The answer's own time, in milliseconds; whole milliseconds so the seconds carry no rounding. */
 static void write_timestamp(noc_jw *w, int64_t now_ms) {
-  time_t secs = (time_t)(now_ms / 1000);
-  struct tm tm;
-  char buf[96];
-  if (gmtime_r(&secs, &tm) == NULL) {
+  int64_t days = now_ms >= 0 ? now_ms / 86400000 : -((-now_ms + 86399999) / 86400000);
+  int64_t ms_of_day = now_ms - days * 86400000;
+  noc_civil c;
+  noc_civil_from_days(days, &c.year, &c.month, &c.day);
+  c.hour = (int)(ms_of_day / 3600000);
+  c.minute = (int)(ms_of_day / 60000 % 60);
+  c.second = (double)(ms_of_day % 60000) / 1000.0;
+  char buf[48];
+  if (noc_format_utc(&c, 3, buf, sizeof buf) < 0)
     noc_jw_null(w);
-    return;
-  }
-  snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(now_ms % 1000));
-  noc_jw_str(w, buf);
+  else
+    noc_jw_str(w, buf);
 }
 
 static void write_offset(noc_jw *w, int32_t off) {

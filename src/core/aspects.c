@@ -89,16 +89,26 @@ bool noc_aspect_is_applying(double d, double rel, double angle) {
 /* The enabled type with the smallest orb that is within its effective orb, or -1. */
 int noc_aspect_closest_type(const noc_aspect_config *cfg, noc_body a, noc_body b, double sep,
                             double *orb_out, double *eff_out) {
+  /* A body's own orb, when set, replaces every type's orb for its pairs (effective_orb):
+   * decided once per pair, the loop is a subtraction and a compare per type. The best so far
+   * lives in locals, not behind the out-pointers, so it stays in registers. */
+  bool by_body = cfg->body_orb[a] > 0.0 || cfg->body_orb[b] > 0.0;
+  double pair_eff = effective_orb(cfg, a, b, NOC_ASP_CONJUNCTION);
+  double mult = cfg->orb_multiplier, best_orb = INFINITY, best_eff = 0.0;
   int best = -1;
   for (int i = 0; i < NOC_ASP_COUNT; i++) {
     if (!cfg->enabled[i]) continue;
-    double eff = effective_orb(cfg, a, b, (noc_aspect_type)i);
     double orb = fabs(sep - aspect_defs[i].angle);
-    if (orb <= eff && (best < 0 || orb < *orb_out)) {
+    double eff = by_body ? pair_eff : cfg->orb[i] * mult;
+    if (orb <= eff && orb < best_orb) {
       best = i;
-      *orb_out = orb;
-      *eff_out = eff;
+      best_orb = orb;
+      best_eff = eff;
     }
+  }
+  if (best >= 0) {
+    *orb_out = best_orb;
+    *eff_out = best_eff;
   }
   return best;
 }

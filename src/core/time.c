@@ -254,6 +254,38 @@ noc_status noc_time_from_jd_tt(noc_ctx *ctx, double jd_tt, noc_time *out, noc_er
   return st;
 }
 
+/* Zero-padded decimal digits of v, right-aligned in width characters. */
+static void put_digits(char *out, int64_t v, int width) {
+  for (int i = width - 1; i >= 0; i--, v /= 10)
+    out[i] = (char)('0' + v % 10);
+}
+
+/* YYYY-MM-DDTHH:MM:SS[.f]Z for years 0000-9999 without printf: every response's meta carries
+ * one or two timestamps. buf has room for 32 bytes. */
+static int format_plain(char *buf, int y, int mo, int d, int h, int mi, int s, int decimals,
+                        int64_t frac) {
+  put_digits(buf, y, 4);
+  buf[4] = '-';
+  put_digits(buf + 5, mo, 2);
+  buf[7] = '-';
+  put_digits(buf + 8, d, 2);
+  buf[10] = 'T';
+  put_digits(buf + 11, h, 2);
+  buf[13] = ':';
+  put_digits(buf + 14, mi, 2);
+  buf[16] = ':';
+  put_digits(buf + 17, s, 2);
+  int n = 19;
+  if (decimals > 0) {
+    buf[n++] = '.';
+    put_digits(buf + n, frac, decimals);
+    n += decimals;
+  }
+  buf[n++] = 'Z';
+  buf[n] = '\0';
+  return n;
+}
+
 int noc_format_utc(const noc_civil *utc, int decimals, char *buf, size_t cap) {
   if (decimals < 0) decimals = 0;
   if (decimals > 6) decimals = 6;
@@ -280,11 +312,9 @@ int noc_format_utc(const noc_civil *utc, int decimals, char *buf, size_t cap) {
     mi = utc->minute;
     s = (int)(secs - (int64_t)h * 3600 - (int64_t)mi * 60);
   }
+  if (y >= 0 && y <= 9999 && cap > 32) return format_plain(buf, y, mo, d, h, mi, s, decimals, frac);
   char year[16];
-  if (y >= 0 && y <= 9999)
-    snprintf(year, sizeof year, "%04d", y);
-  else
-    snprintf(year, sizeof year, "%+05d", y);
+  snprintf(year, sizeof year, "%+05d", y);
   int n;
   if (decimals == 0)
     n = snprintf(buf, cap, "%s-%02d-%02dT%02d:%02d:%02dZ", year, mo, d, h, mi, s);

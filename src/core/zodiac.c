@@ -5,6 +5,13 @@
 #include "nocturna/zodiac.h"
 
 double noc_norm360(double deg) {
+  /* Nearly every caller passes an angle within one turn of the range: exact without fmod. */
+  if (deg >= 0.0 && deg < 360.0) return deg;
+  if (deg >= -360.0 && deg < 0.0) {
+    double up = deg + 360.0;
+    return up >= 360.0 ? 0.0 : up;
+  }
+  if (deg >= 360.0 && deg < 720.0) return deg - 360.0;
   double r = fmod(deg, 360.0);
   if (r < 0) r += 360.0;
   if (r >= 360.0) /* fmod of a tiny negative number plus 360 can round up to 360 */

@@ -151,6 +151,59 @@ void noc_jw_str(noc_jw *w, const char *s) {
     noc_jw_strn(w, s, strlen(s));
 }
 
+/* Two digits per step from a table: a chart response prints a few hundred numbers. */
+static const char digit_pairs[] = "0001020304050607080910111213141516171819"
+                                  "2021222324252627282930313233343536373839"
+                                  "4041424344454647484950515253545556575859"
+                                  "6061626364656667686970717273747576777879"
+                                  "8081828384858687888990919293949596979899";
+
+static inline __attribute__((always_inline)) void put_pair(char *out, uint32_t v) {
+  memcpy(out, digit_pairs + v * 2, 2);
+}
+
+/* v as exactly `width` (0..10) digits, zero-padded on the left. Four digits per step, split into
+ * two independent pairs, keeps the chain of dependent divisions short; 32-bit divisions by
+ * constants compile to multiplications. */
+static inline __attribute__((always_inline)) void put_padded32(char *out, uint32_t v, int width) {
+  int i = width;
+  while (i >= 4) {
+    uint32_t four = v % 10000;
+    v /= 10000;
+    put_pair(out + i - 4, four / 100);
+    put_pair(out + i - 2, four % 100);
+    i -= 4;
+  }
+  if (i >= 2) {
+    put_pair(out + i - 2, v % 100);
+    v /= 100;
+    i -= 2;
+  }
+  if (i == 1) out[0] = (char)('0' + v % 10);
+}
+
+/* u as exactly `width` digits (u < 10^width, width <= 20). */
+static void put_padded(char *out, uint64_t u, int width) {
+  if (width <= 9) {
+    put_padded32(out, (uint32_t)u, width);
+    return;
+  }
+  put_padded(out, u / 1000000000u, width - 9);
+  put_padded32(out + width - 9, (uint32_t)(u % 1000000000u), 9);
+}
+
+/* u in decimal at out; returns the length (at most 20). */
+static size_t put_uint(char *out, uint64_t u) {
+  int len = 1;
+  for (uint64_t p = 10; len < 20 && u >= p; p *= 10)
+    len++;
+  put_padded(out, u, len);
+  return (size_t)len;
+}
+
+/* Splits v into its integer part and fraction - both exact in binary - and scales only the
+ * fraction, so the digits are right even where v * 10^decimals would pass 2^53 (a Julian day
+ * with 10 decimals) and no printf is needed on the hot path. Rounds half up. */
 size_t noc_fmt_fixed(double v, int decimals, char *buf) {
   static const double scale[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12};
   if (decimals < 0) decimals = 0;
@@ -160,75 +213,54 @@ size_t noc_fmt_fixed(double v, int decimals, char *buf) {
     v = -v;
     buf[n++] = '-';
   }
-  /* Values beyond 2^53 / scale lose the integer exactness this method relies on. */
-  if (v * scale[decimals] >= 9.0e15) {
-    /* At most 15 integer digits + '.' + 12 decimals, or 17 significant digits: under 32 bytes. */
-    int k = v < 1e15 ? snprintf(buf + n, 32 - n, "%.*f", decimals, v)
-                     : snprintf(buf + n, 32 - n, "%.17g", v);
+  if (!(v < 9007199254740992.0)) { /* 2^53 and above: whole numbers; 17 significant digits */
+    int k = snprintf(buf + n, 32 - n, "%.17g", v);
     return k > 0 && (size_t)k < 32 - n ? n + (size_t)k : 0;
   }
-  uint64_t units = (uint64_t)(v * scale[decimals] + 0.5); /* v >= 0: rounds half up */
-  uint64_t ip, fp;
-  /* Division by a constant compiles to a multiplication: the decimals a chart uses get one. */
-  switch (decimals) {
-  case 7:
-    ip = units / 10000000u, fp = units % 10000000u;
-    break;
-  case 9:
-    ip = units / 1000000000u, fp = units % 1000000000u;
-    break;
-  case 4:
-    ip = units / 10000u, fp = units % 10000u;
-    break;
-  default:
-    ip = units / (uint64_t)scale[decimals], fp = units % (uint64_t)scale[decimals];
-    break;
+  uint64_t ip = (uint64_t)v;
+  uint64_t one = (uint64_t)scale[decimals];
+  uint64_t fp = (uint64_t)((v - (double)ip) * scale[decimals] + 0.5);
+  if (fp >= one) { /* the fraction rounded up to a whole unit */
+    ip++;
+    fp -= one;
   }
-  /* Two digits per step from a table: a chart response prints a few hundred numbers. */
-  static const char pairs[] = "00010203040506070809101112131415161718192021222324252627282930313233"
-                              "34353637383940414243444546474849505152535455565758596061626364656667"
-                              "6869707172737475767778798081828384858687888990919293949596979899";
-  char tmp[24];
-  int t = 24;
-  while (ip >= 100) {
-    unsigned d = (unsigned)(ip % 100) * 2;
-    ip /= 100;
-    tmp[--t] = pairs[d + 1];
-    tmp[--t] = pairs[d];
-  }
-  if (ip >= 10) {
-    tmp[--t] = pairs[ip * 2 + 1];
-    tmp[--t] = pairs[ip * 2];
+  if (n == 1 && ip == 0 && fp == 0) n = 0; /* no "-0" */
+  if (ip < 1000 && decimals <= 9) { /* angles, speeds, orbs: the numbers a chart is made of */
+    int width = ip < 10 ? 1 : ip < 100 ? 2 : 3;
+    put_padded32(buf + n, (uint32_t)ip, width);
+    n += (size_t)width;
   } else {
-    tmp[--t] = (char)('0' + ip);
+    n += put_uint(buf + n, ip);
   }
-  if (n == 1 && units == 0) n = 0; /* no "-0" */
-  memcpy(buf + n, tmp + t, (size_t)(24 - t));
-  n += (size_t)(24 - t);
   if (decimals > 0) {
     buf[n++] = '.';
-    int i = decimals;
-    while (i >= 2) {
-      unsigned d = (unsigned)(fp % 100) * 2;
-      fp /= 100;
-      buf[n + (size_t)i - 1] = pairs[d + 1];
-      buf[n + (size_t)i - 2] = pairs[d];
-      i -= 2;
-    }
-    if (i == 1) buf[n] = (char)('0' + fp % 10);
+    if (decimals <= 9)
+      put_padded32(buf + n, (uint32_t)fp, decimals);
+    else
+      put_padded(buf + n, fp, decimals);
     n += (size_t)decimals;
   }
   buf[n] = '\0';
   return n;
 }
 
+/* Formats straight into the buffer when it has room (the common case): no copy. */
 void noc_jw_raw_num(noc_jw *w, double v, int decimals) {
+  noc_buf *b = w->buf;
+  if (isfinite(v) && !b->overflow && b->cap - b->len > 48) {
+    size_t n = noc_fmt_fixed(v, decimals, b->data + b->len);
+    if (n > 0) {
+      b->len += n; /* noc_fmt_fixed wrote the terminating NUL */
+      return;
+    }
+    b->data[b->len] = '\0';
+  }
   char tmp[48];
   size_t n = isfinite(v) ? noc_fmt_fixed(v, decimals, tmp) : 0;
   if (n == 0)
-    noc_buf_append(w->buf, "null", 4);
+    noc_buf_append(b, "null", 4);
   else
-    noc_buf_append(w->buf, tmp, n);
+    noc_buf_append(b, tmp, n);
 }
 
 void noc_jw_num(noc_jw *w, double v, int decimals) {
@@ -237,18 +269,10 @@ void noc_jw_num(noc_jw *w, double v, int decimals) {
 }
 
 void noc_jw_raw_int(noc_jw *w, int64_t v) {
-  char tmp[24];
-  int t = 0;
-  uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-  do {
-    tmp[t++] = (char)('0' + u % 10);
-    u /= 10;
-  } while (u);
   char out[24];
   size_t n = 0;
   if (v < 0) out[n++] = '-';
-  while (t)
-    out[n++] = tmp[--t];
+  n += put_uint(out + n, v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v);
   noc_buf_append(w->buf, out, n);
 }
 

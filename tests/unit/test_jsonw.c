@@ -32,6 +32,37 @@ static void test_fixed(void **state) {
     noc_fmt_fixed(v, 4, b);
     if (strcmp(ref, "-0.0000") != 0) assert_string_equal(b, ref);
   }
+  noc_fmt_fixed(2460000.99999999999, 10, b); /* past 2^53 when scaled: the split keeps it exact */
+  assert_string_equal(b, "2460001.0000000000");
+  noc_fmt_fixed(123456789012.5, 1, b);
+  assert_string_equal(b, "123456789012.5");
+  noc_fmt_fixed(18446744073709551615.0, 2, b);
+  assert_string_equal(b, "1.8446744073709552e+19");
+}
+
+/* Against printf over many magnitudes and every width a response uses: printf rounds the exact
+ * binary value to nearest-even, we round the split fraction half up, so the two may differ by one
+ * unit in the last digit only when the value sits on a tie to within double precision. */
+static void test_fixed_vs_printf(void **state) {
+  (void)state;
+  unsigned seed = 7;
+  int differ = 0, total = 0;
+  for (int i = 0; i < 200000; i++) {
+    seed = seed * 1103515245u + 12345u;
+    double mag = pow(10.0, (double)(seed % 15) - 6.0);
+    seed = seed * 1103515245u + 12345u;
+    double v = ((double)seed / 4294967296.0 - 0.3) * mag;
+    int dec = (int)(seed % 13);
+    char ours[48], ref[64];
+    noc_fmt_fixed(v, dec, ours);
+    snprintf(ref, sizeof ref, "%.*f", dec, v);
+    const char *r = (ref[0] == '-' && strspn(ref + 1, "0.") == strlen(ref + 1)) ? ref + 1 : ref;
+    total++;
+    if (strcmp(ours, r) == 0) continue;
+    differ++;
+    assert_true(fabs(strtod(ours, NULL) - strtod(r, NULL)) <= 1.0001 * pow(10.0, -dec) + 1e-9);
+  }
+  assert_true(differ * 1000 < total); /* ties are rare */
 }
 
 static void test_document(void **state) {
@@ -114,8 +145,9 @@ static void test_bounds(void **state) {
 }
 
 int main(void) {
-  const struct CMUnitTest tests[] = {cmocka_unit_test(test_fixed), cmocka_unit_test(test_document),
-                                     cmocka_unit_test(test_invalid_utf8),
-                                     cmocka_unit_test(test_bounds)};
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_fixed), cmocka_unit_test(test_fixed_vs_printf),
+      cmocka_unit_test(test_document), cmocka_unit_test(test_invalid_utf8),
+      cmocka_unit_test(test_bounds)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
