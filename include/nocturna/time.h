@@ -46,6 +46,9 @@ noc_status noc_parse_clock(const char *text, noc_civil *out, noc_error *err, con
 /* Days since 1970-01-01 for a proleptic Gregorian date, and back. Exact for any int year. */
 int64_t noc_days_from_civil(int year, int month, int day);
 void noc_civil_from_days(int64_t days, int *year, int *month, int *day);
+/* The proleptic Gregorian date and time of `secs` seconds since 1970-01-01T00:00:00 (no leap
+ * seconds: POSIX time), whole seconds. */
+void noc_civil_from_unix(int64_t secs, noc_civil *out);
 
 /* Converts a civil date in calendar `cal` to the proleptic Gregorian date of the same day. */
 void noc_to_gregorian(const noc_civil *in, bool julian, noc_civil *out);

@@ -7,13 +7,10 @@
 
 /* The answer's own time, in milliseconds; whole milliseconds so the seconds carry no rounding. */
 static void write_timestamp(noc_jw *w, int64_t now_ms) {
-  int64_t days = now_ms >= 0 ? now_ms / 86400000 : -((-now_ms + 86399999) / 86400000);
-  int64_t ms_of_day = now_ms - days * 86400000;
+  int64_t secs = now_ms >= 0 ? now_ms / 1000 : -((-now_ms + 999) / 1000);
   noc_civil c;
-  noc_civil_from_days(days, &c.year, &c.month, &c.day);
-  c.hour = (int)(ms_of_day / 3600000);
-  c.minute = (int)(ms_of_day / 60000 % 60);
-  c.second = (double)(ms_of_day % 60000) / 1000.0;
+  noc_civil_from_unix(secs, &c);
+  c.second += (double)(now_ms - secs * 1000) / 1000.0;
   char buf[48];
   if (noc_format_utc(&c, 3, buf, sizeof buf) < 0)
     noc_jw_null(w);

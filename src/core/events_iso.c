@@ -86,13 +86,9 @@ noc_status noc_parse_iso8601(noc_ctx *ctx, const char *text, noc_time *out, noc_
   double frac = c.second - (double)(int)c.second;
   int64_t secs = noc_days_from_civil(c.year, c.month, c.day) * 86400 + c.hour * 3600 +
                  c.minute * 60 + (int)c.second - (leap ? 1 : 0) - offset;
-  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-  int64_t rem = secs - days * 86400;
   noc_civil utc;
-  noc_civil_from_days(days, &utc.year, &utc.month, &utc.day);
-  utc.hour = (int)(rem / 3600);
-  utc.minute = (int)(rem / 60 % 60);
-  utc.second = (double)(rem % 60) + frac + (leap ? 1.0 : 0.0);
+  noc_civil_from_unix(secs, &utc);
+  utc.second += frac + (leap ? 1.0 : 0.0);
   if (utc.year < NOC_YEAR_MIN || utc.year > NOC_YEAR_MAX)
     return noc_fail(err, NOC_ERR_RANGE, field,
                     "the instant falls outside the ephemeris range (years %d..%d)", NOC_YEAR_MIN,

@@ -51,6 +51,15 @@ void noc_civil_from_days(int64_t z, int *year, int *month, int *day) {
   *day = (int)d;
 }
 
+void noc_civil_from_unix(int64_t secs, noc_civil *out) {
+  int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
+  int64_t rem = secs - days * 86400;
+  noc_civil_from_days(days, &out->year, &out->month, &out->day);
+  out->hour = (int)(rem / 3600);
+  out->minute = (int)(rem / 60 % 60);
+  out->second = (double)(rem % 60);
+}
+
 /* Julian-calendar day count relative to the same epoch: the two calendars agree on
  * JD, and JD of Gregorian 1970-01-01 is 2440588. */
 static int64_t julian_days_from_civil(int year, int month, int day) {
