@@ -100,6 +100,8 @@ run() {
   out=$(wrk -t"$wrk_threads" -c"$conns" -d"$duration" --latency -s "$root/bench/http_post.lua" "$url")
   c1=$(cpu_ticks)
   k1=$(calc_cpu "$endpoint")
+  local rss_now
+  rss_now=$(status_kb VmRSS) # resident set right at the end of the load
   echo "$out" >"$tmp/wrk-${endpoint//\//_}.txt"
   local total rps p50 p99 non2xx calc
   total=$(echo "$out" | awk '/requests in/ {print $1}')
@@ -108,7 +110,7 @@ run() {
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
   non2xx=$(echo "$out" | awk '/Non-2xx/ {print $5}')
   calc=$("$build/bench_http_compute" "$endpoint" "$bodies" | grep -o '[0-9.]* us CPU' | cut -d' ' -f1)
-  awk -v e="$endpoint" -v rps="$rps" -v p50="$p50" -v p99="$p99" -v rss="$(status_kb VmHWM)" \
+  awk -v e="$endpoint" -v rps="$rps" -v p50="$p50" -v p99="$p99" -v rss="$rss_now" \
       -v dc=$((c1 - c0)) -v tck="$tck" -v n="$total" -v calc="$calc" -v err="${non2xx:-0}" \
       -v k0="$k0" -v k1="$k1" 'BEGIN {
         cpu = dc / tck / n * 1e6; srv = (k1 - k0) / n * 1e6;
@@ -119,8 +121,11 @@ run() {
 run calculations/planetary-positions "$tmp/positions.jsonl"
 run stateless/natal-chart "$tmp/natal.jsonl"
 echo
+echo "server peak RSS (VmHWM) over the whole run: $(status_kb VmHWM) kB"
 cat <<'EOT'
-RSS: the server's peak (VmHWM). cpu us/r: server CPU (user+system, all threads) per request.
+RSS: the server's resident set at the end of the load (VmRSS). The peak (VmHWM, above) also
+holds the first start's one argon2id password hash of the administrator (64 MiB, freed at once).
+cpu us/r: server CPU (user+system, all threads) per request.
 calc us/r: the same requests through noc_api_run in-process, alone on one thread.
 ratio = cpu / calc (target <= 1.3). srv calc: CPU the workers spent inside noc_api_run during
 the run (the same work, slowed by sharing the cores with wrk); http us = cpu - srv calc: what

@@ -48,6 +48,11 @@ typedef struct noc_endpoint {
 const noc_endpoint *noc_api_find(const char *path);
 /* Iteration over the table: NULL past the end. */
 const noc_endpoint *noc_api_endpoint_at(int index);
+/* How many entries the table has. */
+int noc_api_endpoint_count(void);
+/* The entries whose path is `path` (one per method), with their indexes, in table order: at
+ * most cap stored, all counted. One pass over the table: the router calls it per request. */
+int noc_api_find_all(const char *path, const noc_endpoint **eps, int *indexes, int cap);
 
 /* Runs one endpoint and writes the whole envelope {"success","data","error","meta"} into out
  * (which the caller owns, bounded by its max). Never fails silently: any failure becomes an

@@ -21,6 +21,29 @@ const noc_endpoint *noc_api_endpoint_at(int index) {
   return NULL;
 }
 
+int noc_api_endpoint_count(void) {
+  int n = 0;
+  for (int g = 0; g < GROUP_COUNT; g++)
+    for (const noc_endpoint *e = groups[g]; e->path; e++)
+      n++;
+  return n;
+}
+
+int noc_api_find_all(const char *path, const noc_endpoint **eps, int *indexes, int cap) {
+  int found = 0, index = 0;
+  for (int g = 0; g < GROUP_COUNT; g++) {
+    for (const noc_endpoint *e = groups[g]; e->path; e++, index++) {
+      if (strcmp(e->path, path) != 0) continue;
+      if (found < cap) {
+        eps[found] = e;
+        indexes[found] = index;
+      }
+      found++;
+    }
+  }
+  return found;
+}
+
 const noc_endpoint *noc_api_find(const char *path) {
   for (int g = 0; g < GROUP_COUNT; g++)
     for (const noc_endpoint *e = groups[g]; e->path; e++)

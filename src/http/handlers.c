@@ -223,6 +223,9 @@ typedef struct stream_cls {
   pthread_t thread;     /* the worker thread of the connection */
   int route;
   int64_t cpu_ns; /* spent producing the body, for the calculation metric */
+  /* borrowed: the request's byte count for its log line. Valid while the reader runs: the
+   * request is freed at completion, after the last read (stream_free may run later). */
+  size_t *bytes_out;
 } stream_cls;
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
@@ -237,6 +240,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
   int64_t cpu0 = thread_cpu_ns();
   size_t n = noc_ev_stream_read(sc->st, wk->ctx, buf, max);
   sc->cpu_ns += thread_cpu_ns() - cpu0;
+  *sc->bytes_out += n;
   return n > 0 ? (ssize_t)n : MHD_CONTENT_READER_END_OF_STREAM;
 }
 
@@ -262,6 +266,7 @@ static bool try_stream(noc_http_req *r, struct MHD_Connection *c, const noc_api_
   sc->srv = r->srv;
   sc->thread = pthread_self();
   sc->route = r->route.id;
+  sc->bytes_out = &r->bytes_out;
   sc->cpu_ns = thread_cpu_ns() - cpu0;
   *ret = noc_http_reply_stream(r, c, "application/x-ndjson", stream_read, stream_free, sc);
   return true;

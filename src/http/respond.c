@@ -114,7 +114,6 @@ enum MHD_Result noc_http_reply_stream(noc_http_req *r, struct MHD_Connection *c,
   MHD_destroy_response(resp); /* libmicrohttpd keeps its own reference while sending */
   r->responded = ret == MHD_YES;
   r->status = 200;
-  r->bytes_out = 0; /* not known here: the body is produced while it is sent */
   return ret;
 }
 

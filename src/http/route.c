@@ -27,15 +27,8 @@ static const struct {
 static const char *const service_labels[NOC_ROUTE_ENDPOINTS] = {
     "unmatched", "/", "/api", "/health", "/ready", "/metrics", "/openapi.json", "/docs"};
 
-static int endpoint_count(void) {
-  int n = 0;
-  while (noc_api_endpoint_at(n) != NULL)
-    n++;
-  return n;
-}
-
 int noc_route_count(void) {
-  return NOC_ROUTE_ENDPOINTS + endpoint_count() + noc_identity_route_count();
+  return NOC_ROUTE_ENDPOINTS + noc_api_endpoint_count() + noc_identity_route_count();
 }
 
 const noc_endpoint *noc_route_endpoint(int id) {
@@ -43,7 +36,7 @@ const noc_endpoint *noc_route_endpoint(int id) {
 }
 
 int noc_route_identity(int id) {
-  int first = NOC_ROUTE_ENDPOINTS + endpoint_count();
+  int first = NOC_ROUTE_ENDPOINTS + noc_api_endpoint_count();
   return id >= first && id < first + noc_identity_route_count() ? id - first : -1;
 }
 
@@ -70,10 +63,13 @@ static void allow_add(char *allow, size_t cap, const char *m) {
 /* Endpoint-table lookup by path: the entry for this method if any, else the path's first
  * entry (for 405 and OPTIONS). */
 static void resolve_endpoint(const char *rest, const char *method, noc_route *out) {
-  for (int i = 0;; i++) {
-    const noc_endpoint *ep = noc_api_endpoint_at(i);
-    if (ep == NULL) break;
-    if (strcmp(ep->path, rest) != 0) continue;
+  enum { MAX_METHODS = 8 };
+  const noc_endpoint *eps[MAX_METHODS];
+  int indexes[MAX_METHODS];
+  int n = noc_api_find_all(rest, eps, indexes, MAX_METHODS);
+  for (int k = 0; k < n && k < MAX_METHODS; k++) {
+    const noc_endpoint *ep = eps[k];
+    int i = indexes[k];
     allow_add(out->allow, sizeof out->allow, ep->method);
     bool same = strcmp(ep->method, method) == 0;
     if (out->ep == NULL || (same && !out->method_ok)) {
@@ -113,7 +109,7 @@ static void resolve_identity(const char *rest, const char *method, noc_route *ou
   int i = noc_identity_route_match(rest, &arg);
   if (i < 0) return;
   out->identity = i;
-  out->id = NOC_ROUTE_ENDPOINTS + endpoint_count() + i;
+  out->id = NOC_ROUTE_ENDPOINTS + noc_api_endpoint_count() + i;
   snprintf(out->identity_arg, sizeof out->identity_arg, "%s", arg ? arg : "");
   snprintf(out->allow, sizeof out->allow, "%s", noc_identity_route_at(i)->allow);
   out->method_ok = noc_identity_method_allowed(i, method);

@@ -7,7 +7,7 @@ import time
 
 import requests
 
-from http_harness import Checks, Server, arm_timeout
+from http_harness import Checks, Server, arm_timeout, eventually
 
 arm_timeout(150)
 t = Checks("http_ndjson_stream")
@@ -143,4 +143,12 @@ with Server() as srv:
     r, lines, _, _ = stream(srv, hdr, dict(LONG, limit=50))
     ok, objs = parse(lines)
     t.check(ok and len(objs) == 51, f"a stream after abandoned ones: {len(objs)}")
+
+    # The request log counts a streamed body's bytes as they are produced.
+    r, lines, _, _ = stream(srv, {**hdr, "X-Request-ID": "stream-bytes-1"}, dict(LONG, limit=20))
+    sent = len("\n".join(lines).encode())
+    mine = eventually(lambda: [ln for ln in srv.log_lines()
+                               if ln.get("request_id") == "stream-bytes-1"])
+    t.check(bool(mine) and mine[0].get("bytes_out") == sent,
+            f"log line bytes_out {mine and mine[0].get('bytes_out')} == {sent} bytes streamed")
 t.finish()
