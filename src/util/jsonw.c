@@ -106,6 +106,29 @@ static size_t utf8_sequence(const unsigned char *s, size_t n) {
 /* Escapes quotes, backslashes and control characters, and replaces bytes that are not valid
  * UTF-8 with U+FFFD: a message may quote a client's broken input, and the response must stay
  * valid JSON whatever it quotes. */
+/* 1 for the bytes a string copies verbatim: ASCII from the space up, but the quote and the
+ * backslash. */
+static const unsigned char plain_ascii[256] = {
+    /* clang-format off */
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    1, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    /* clang-format on */
+};
+
 void noc_jw_strn(noc_jw *w, const char *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
   const unsigned char *u = (const unsigned char *)s;
@@ -113,11 +136,10 @@ void noc_jw_strn(noc_jw *w, const char *s, size_t n) {
   noc_buf_putc(w->buf, '"');
   size_t run = 0; /* start of the bytes still to be copied verbatim */
   for (size_t i = 0; i < n;) {
-    unsigned char c = u[i];
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+    while (i < n && plain_ascii[u[i]])
       i++;
-      continue;
-    }
+    if (i == n) break;
+    unsigned char c = u[i];
     if (c >= 0x80) {
       size_t len = utf8_sequence(u + i, n - i);
       if (len > 0) {
