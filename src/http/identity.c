@@ -69,7 +69,8 @@ noc_status noc_identity_open(noc_identity **out, const noc_identity_config *cfg,
   id->http = *http;
   id->ring = ring;
   noc_status st = NOC_OK;
-  if ((id->throttle = noc_throttle_new(cfg->login_window_s)) == NULL)
+  if ((id->throttle = noc_throttle_new(cfg->login_window_s)) == NULL ||
+      (id->policy_cache = noc_id_cache_new()) == NULL)
     st = noc_fail(err, NOC_ERR_NOMEM, "", "out of memory");
   if (st == NOC_OK) st = noc_id_password_init(id, err);
   if (st == NOC_OK) st = open_store(id, err);
@@ -85,6 +86,7 @@ void noc_identity_close(noc_identity *id) {
   if (id == NULL) return;
   noc_store_close(id->store);
   noc_throttle_free(id->throttle);
+  noc_id_cache_free(id->policy_cache);
   noc_id_password_free(id);
   sodium_memzero(&id->http.secret_key, sizeof id->http.secret_key);
   free(id);

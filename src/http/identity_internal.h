@@ -6,6 +6,7 @@
 #include <semaphore.h>
 
 #include "http/identity.h"
+#include "http/identity_cache.h"
 #include "util/jsonw.h"
 
 enum {
@@ -24,6 +25,7 @@ struct noc_identity {
   noc_store *store;            /* owned */
   const noc_jwt_keyring *ring; /* borrowed */
   noc_throttle *throttle;      /* owned */
+  noc_id_cache *policy_cache;  /* owned; see identity_policy.c */
   sem_t hash_slots;            /* bounds concurrent argon2id computations */
   bool hash_slots_ok;
   pthread_mutex_t dummy_mu; /* guards the lazily made dummy_hash */

@@ -17,7 +17,7 @@ enum {
   CONNECT_BACKOFF_MS = 100 /* after a failed connect, fail at once for this long */
 };
 
-static int64_t mono_ms(void) {
+int64_t noc_store_mono_ms(void) {
   struct timespec ts;
   clock_gettime(CLOCK_MONOTONIC, &ts);
   return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
@@ -132,11 +132,27 @@ noc_status noc_store_open(noc_store **out, const noc_store_config *cfg, noc_erro
 
 void noc_store_close(noc_store *s) {
   if (s == NULL) return;
+  s->be->watch_close(s); /* first: the PostgreSQL listener thread reads s */
   for (int i = 0; i < s->nidle; i++)
     s->be->disconnect(s->idle[i]);
   pthread_cond_destroy(&s->cv);
   pthread_mutex_destroy(&s->mu);
   free(s);
+}
+
+void noc_store_wrote(noc_store *s) {
+  atomic_fetch_add(&s->writes, 1);
+}
+
+noc_store_rc noc_store_identity_version(noc_store *s, uint64_t *version, bool *reliable,
+                                        noc_error *err) {
+  uint64_t seen = 0;
+  bool ok = false;
+  noc_store_rc rc = s->be->watch(s, &seen, &ok, err);
+  /* Both counters only grow, so their sum changes whenever either does. */
+  *version = seen + atomic_load(&s->writes);
+  *reliable = rc == NOC_STORE_OK && ok;
+  return rc;
 }
 
 const char *noc_store_backend(const noc_store *s) {
@@ -163,7 +179,7 @@ static noc_store_rc open_slot(noc_store *s, noc_store_conn *out, noc_error *err)
   pthread_mutex_lock(&s->mu);
   if (rc != NOC_STORE_OK) {
     s->total--;
-    s->connect_fail_until_ms = mono_ms() + CONNECT_BACKOFF_MS;
+    s->connect_fail_until_ms = noc_store_mono_ms() + CONNECT_BACKOFF_MS;
     if (err) s->last_connect_err = *err;
     pthread_cond_signal(&s->cv);
   }
@@ -190,7 +206,7 @@ noc_store_rc noc_store_acquire(noc_store *s, noc_store_conn *out, noc_error *err
       continue;
     }
     if (s->total < s->cfg.pool_size) {
-      if (mono_ms() < s->connect_fail_until_ms) {
+      if (noc_store_mono_ms() < s->connect_fail_until_ms) {
         noc_error last = s->last_connect_err;
         pthread_mutex_unlock(&s->mu);
         if (err) *err = last;

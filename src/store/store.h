@@ -190,6 +190,27 @@ noc_store_rc noc_store_setting_get(noc_store *s, const char *key, char *value, s
 noc_store_rc noc_store_setting_set(noc_store *s, const char *key, const char *value, int64_t now,
                                    noc_error *err);
 
+/* ---- change detection (for caches of identity data) ---- */
+/* *version changes whenever identity data may have changed: after every write committed
+ * through s (counted before the write function returns) and after every commit made by any
+ * other connection or process. Equal versions therefore mean "nothing was committed in
+ * between" - but only when *reliable is true; otherwise the caller must read storage.
+ *   SQLite:     reads the database's WAL-index header (shared memory, no system call) on a
+ *               connection kept for this; falls back to PRAGMA data_version on it. Another
+ *               process's commit is seen by the very next call. *reliable is true whenever
+ *               the observation worked.
+ *   PostgreSQL: every identity write also runs pg_notify('nocturna_identity') in its
+ *               transaction; one listener thread per store (started by the first call) counts
+ *               the notifications. Another instance's commit is seen once its notification
+ *               arrives (normally within a few milliseconds). *reliable is false while the
+ *               listener is not connected and listening, and when it has not heard from the
+ *               server for 1.5 s (pings every 0.5 s), so a silently dead listener is not
+ *               trusted for longer than that.
+ * Returns UNAVAILABLE (and *reliable false) when the observation itself failed. Cheap: no
+ * round trip, no lock held by other operations. */
+noc_store_rc noc_store_identity_version(noc_store *s, uint64_t *version, bool *reliable,
+                                        noc_error *err);
+
 /* Stable name of a result code, for logs. */
 const char *noc_store_rc_name(noc_store_rc rc);
 

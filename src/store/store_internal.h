@@ -9,6 +9,7 @@
 #define NOC_STORE_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 
 #include "store/store.h"
 
@@ -42,6 +43,16 @@ typedef struct noc_store_vtable {
                        noc_sql_row_fn fn, void *cls, int64_t *changes, noc_error *err);
   const char *begin_sql;    /* "BEGIN IMMEDIATE" or "BEGIN" */
   const char *migrate_lock; /* run first inside a migration transaction, or NULL */
+  /* Run inside every identity write's transaction, so that other processes learn of the
+   * write when (and only when) it commits; NULL when the backend needs nothing (SQLite:
+   * other processes see the commit in the shared WAL index). */
+  const char *notify_sql;
+  /* The backend's part of noc_store_identity_version (store_watch_*.c): *seen grows
+   * whenever a commit by another connection or process may have happened since the last
+   * call; *reliable is false while that cannot be known. Starts its watcher lazily. */
+  noc_store_rc (*watch)(noc_store *s, uint64_t *seen, bool *reliable, noc_error *err);
+  /* Stops and frees s->watch (may be NULL). */
+  void (*watch_close)(noc_store *s);
 } noc_store_vtable;
 
 extern const noc_store_vtable noc_store_sqlite_backend;
@@ -59,6 +70,8 @@ struct noc_store {
   unsigned total;                /* idle + borrowed + being opened */
   int64_t connect_fail_until_ms; /* fail fast for a moment after a failed connect */
   noc_error last_connect_err;
+  _Atomic uint64_t writes; /* identity writes committed through this store */
+  _Atomic(void *) watch;   /* the backend's change watcher, owned; made once, under mu */
 };
 
 /* A borrowed connection. */
@@ -80,6 +93,22 @@ void noc_store_rollback(noc_store_conn *c);
 /* Whether a failed operation may be repeated on a fresh connection: the borrowed one died
  * (PostgreSQL restarted) and the operation did not change anything. */
 bool noc_store_conn_dead(const noc_store_conn *c);
+
+/* Counts an identity write that committed through s (noc_store_identity_version). */
+void noc_store_wrote(noc_store *s);
+
+/* ---- change watchers (store_watch_sqlite.c, store_watch_pg.c) ---- */
+noc_store_rc noc_store_sqlite_watch(noc_store *s, uint64_t *seen, bool *reliable, noc_error *err);
+void noc_store_sqlite_watch_close(noc_store *s);
+/* Tests: observe through PRAGMA data_version only, as when the WAL index cannot be read. */
+void noc_store_sqlite_watch_force_pragma(noc_store *s, bool on);
+noc_store_rc noc_store_pg_watch(noc_store *s, uint64_t *seen, bool *reliable, noc_error *err);
+void noc_store_pg_watch_close(noc_store *s);
+/* PostgreSQL's notification channel for identity writes. */
+#define NOC_STORE_PG_CHANNEL "nocturna_identity"
+
+/* Monotonic clock in milliseconds. */
+int64_t noc_store_mono_ms(void);
 
 /* Row helpers: copy a value (NULL -> "") into a bounded array; parse an integer (NULL -> 0). */
 void noc_store_copy(char *dst, size_t cap, const char *v);

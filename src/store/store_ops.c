@@ -2,7 +2,11 @@
  *
  * Retry rule: an operation that fails with UNAVAILABLE on a connection that turns out to be
  * dead is repeated once on a fresh connection when it is a read or an idempotent write
- * (revoke, touch, flags, settings). Inserts are not repeated: the caller gets 503 and decides. */
+ * (revoke, touch, flags, settings). Inserts are not repeated: the caller gets 503 and decides.
+ *
+ * Every write is an identity write: once it has committed and changed a row it is counted
+ * (noc_store_wrote) before the function returns, and on PostgreSQL its transaction also runs
+ * the backend's notify_sql, so that other instances' caches learn of it on commit. */
 #include <ctype.h>
 #include <stdio.h>
 #include <string.h>
@@ -20,24 +24,62 @@ typedef struct stmt_call {
   int64_t *changes;
 } stmt_call;
 
-static noc_store_rc one(noc_store *s, bool idempotent, const stmt_call *call, noc_error *err) {
+/* Inside a transaction: the backend's notification (if any), then COMMIT. */
+static noc_store_rc commit_write(noc_store_conn *c, noc_error *err) {
+  noc_store_rc rc = NOC_STORE_OK;
+  if (c->s->be->notify_sql)
+    rc = noc_store_exec(c, c->s->be->notify_sql, NULL, 0, NULL, NULL, NULL, err);
+  return rc == NOC_STORE_OK ? noc_store_commit(c, err) : rc;
+}
+
+/* One write statement; with a notifying backend, in a transaction with the notification
+ * (sent only when a row changed). *changes = rows changed. */
+static noc_store_rc exec_write(noc_store_conn *c, const stmt_call *call, int64_t *changes,
+                               noc_error *err) {
+  if (c->s->be->notify_sql == NULL)
+    return noc_store_exec(c, call->sql, call->args, call->nargs, NULL, NULL, changes, err);
+  noc_store_rc rc = noc_store_begin(c, err);
+  if (rc != NOC_STORE_OK) return rc;
+  rc = noc_store_exec(c, call->sql, call->args, call->nargs, NULL, NULL, changes, err);
+  if (rc == NOC_STORE_OK) rc = *changes > 0 ? commit_write(c, err) : noc_store_commit(c, err);
+  if (rc != NOC_STORE_OK) noc_store_rollback(c);
+  return rc;
+}
+
+static noc_store_rc one(noc_store *s, bool idempotent, bool write, const stmt_call *call,
+                        noc_error *err) {
   for (int attempt = 0;; attempt++) {
     noc_store_conn c;
     noc_store_rc rc = noc_store_acquire(s, &c, err);
     if (rc != NOC_STORE_OK) return rc;
-    rc = noc_store_exec(&c, call->sql, call->args, call->nargs, call->fn, call->cls, call->changes,
-                        err);
+    int64_t changes = 0;
+    if (write)
+      rc = exec_write(&c, call, &changes, err);
+    else
+      rc = noc_store_exec(&c, call->sql, call->args, call->nargs, call->fn, call->cls, NULL, err);
     bool retry =
         rc == NOC_STORE_UNAVAILABLE && idempotent && attempt == 0 && noc_store_conn_dead(&c);
     noc_store_release(&c);
-    if (!retry) return rc;
+    if (!retry) {
+      if (call->changes) *call->changes = changes;
+      if (write && rc == NOC_STORE_OK && changes > 0) noc_store_wrote(s);
+      return rc;
+    }
   }
 }
 
 static noc_store_rc run(noc_store *s, bool idempotent, const char *sql, const noc_sql_arg *args,
                         int nargs, noc_sql_row_fn fn, void *cls, int64_t *changes, noc_error *err) {
   stmt_call call = {sql, args, nargs, fn, cls, changes};
-  return one(s, idempotent, &call, err);
+  return one(s, idempotent, false, &call, err);
+}
+
+/* A single-statement write (see the file comment). *changes (may be NULL) = rows changed. */
+static noc_store_rc run_write(noc_store *s, bool idempotent, const char *sql,
+                              const noc_sql_arg *args, int nargs, int64_t *changes,
+                              noc_error *err) {
+  stmt_call call = {sql, args, nargs, NULL, NULL, changes};
+  return one(s, idempotent, true, &call, err);
 }
 
 static noc_sql_arg opt_text(const char *s) {
@@ -102,7 +144,7 @@ noc_store_rc noc_store_user_insert(noc_store *s, const noc_user *u, noc_error *e
                         opt_text(u->first_name),    opt_text(u->last_name),
                         NOC_SQL_INT(u->is_active),  NOC_SQL_INT(u->is_superuser),
                         NOC_SQL_INT(u->created_at), NOC_SQL_INT(u->updated_at)};
-  return run(s, false, sql, args, 10, NULL, NULL, NULL, err);
+  return run_write(s, false, sql, args, 10, NULL, err);
 }
 
 noc_store_rc noc_store_user_get(noc_store *s, const char *id, noc_user *out, noc_error *err) {
@@ -159,7 +201,7 @@ noc_store_rc noc_store_user_set_flags(noc_store *s, const char *id, int is_activ
       NOC_SQL_TEXT(id), is_active < 0 ? NOC_SQL_NULL : NOC_SQL_INT(is_active != 0),
       is_superuser < 0 ? NOC_SQL_NULL : NOC_SQL_INT(is_superuser != 0), NOC_SQL_INT(now)};
   int64_t changes = 0;
-  noc_store_rc rc = run(s, true, sql, args, 4, NULL, NULL, &changes, err);
+  noc_store_rc rc = run_write(s, true, sql, args, 4, &changes, err);
   return need_change(rc, changes, "user", err);
 }
 
@@ -168,15 +210,14 @@ noc_store_rc noc_store_user_set_password(noc_store *s, const char *id, const cha
   static const char sql[] = "UPDATE users SET password_hash = $2, updated_at = $3 WHERE id = $1";
   noc_sql_arg args[] = {NOC_SQL_TEXT(id), NOC_SQL_TEXT(hash), NOC_SQL_INT(now)};
   int64_t changes = 0;
-  noc_store_rc rc = run(s, true, sql, args, 3, NULL, NULL, &changes, err);
+  noc_store_rc rc = run_write(s, true, sql, args, 3, &changes, err);
   return need_change(rc, changes, "user", err);
 }
 
 noc_store_rc noc_store_user_delete(noc_store *s, const char *id, noc_error *err) {
   noc_sql_arg args[] = {NOC_SQL_TEXT(id)};
   int64_t changes = 0;
-  noc_store_rc rc =
-      run(s, true, "DELETE FROM users WHERE id = $1", args, 1, NULL, NULL, &changes, err);
+  noc_store_rc rc = run_write(s, true, "DELETE FROM users WHERE id = $1", args, 1, &changes, err);
   return need_change(rc, changes, "user", err);
 }
 
@@ -225,7 +266,7 @@ noc_store_rc noc_store_svc_insert(noc_store *s, const noc_svc_token *t, noc_erro
                         NOC_SQL_TEXT(t->created_by), opt_text(t->renewed_from),
                         NOC_SQL_INT(t->created_at),  opt_time(t->expires_at),
                         opt_time(t->last_used_at),   opt_time(t->revoked_at)};
-  return run(s, false, sql, args, 10, NULL, NULL, NULL, err);
+  return run_write(s, false, sql, args, 10, NULL, err);
 }
 
 noc_store_rc noc_store_svc_get(noc_store *s, const char *id, noc_svc_token *out, noc_error *err) {
@@ -269,7 +310,7 @@ noc_store_rc noc_store_svc_revoke(noc_store *s, const char *id, int64_t now, noc
       "UPDATE service_tokens SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1";
   noc_sql_arg args[] = {NOC_SQL_TEXT(id), NOC_SQL_INT(now)};
   int64_t changes = 0;
-  noc_store_rc rc = run(s, true, sql, args, 2, NULL, NULL, &changes, err);
+  noc_store_rc rc = run_write(s, true, sql, args, 2, &changes, err);
   return need_change(rc, changes, "service token", err);
 }
 
@@ -278,7 +319,7 @@ noc_store_rc noc_store_svc_touch(noc_store *s, const char *id, int64_t now, int6
   static const char sql[] = "UPDATE service_tokens SET last_used_at = $2 "
                             "WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= $3)";
   noc_sql_arg args[] = {NOC_SQL_TEXT(id), NOC_SQL_INT(now), NOC_SQL_INT(now - min_interval_s)};
-  return run(s, true, sql, args, 3, NULL, NULL, NULL, err);
+  return run_write(s, true, sql, args, 3, NULL, err);
 }
 
 /* ---------------------------------------------------------------- sessions ---- */
@@ -334,10 +375,11 @@ noc_store_rc noc_store_session_create(noc_store *s, const noc_session *sess,
                           NOC_SQL_INT(sess->created_at), NOC_SQL_INT(sess->expires_at)};
     rc = noc_store_exec(&c, SQL_SESSION_INSERT, args, 4, NULL, NULL, NULL, err);
     if (rc == NOC_STORE_OK) rc = insert_refresh(&c, first, err);
-    if (rc == NOC_STORE_OK) rc = noc_store_commit(&c, err);
+    if (rc == NOC_STORE_OK) rc = commit_write(&c, err);
     if (rc != NOC_STORE_OK) noc_store_rollback(&c);
   }
   noc_store_release(&c);
+  if (rc == NOC_STORE_OK) noc_store_wrote(s);
   return rc;
 }
 
@@ -365,7 +407,7 @@ noc_store_rc noc_store_session_revoke(noc_store *s, const char *id, int64_t now,
                                       noc_error *err) {
   noc_sql_arg args[] = {NOC_SQL_TEXT(id), NOC_SQL_INT(now), NOC_SQL_TEXT(reason)};
   int64_t changes = 0;
-  noc_store_rc rc = run(s, true, SQL_SESSION_REVOKE, args, 3, NULL, NULL, &changes, err);
+  noc_store_rc rc = run_write(s, true, SQL_SESSION_REVOKE, args, 3, &changes, err);
   return need_change(rc, changes, "session", err);
 }
 
@@ -461,11 +503,14 @@ noc_store_rc noc_store_refresh_rotate(noc_store *s, const char *old_hash, int64_
   if (rc == NOC_STORE_OK) {
     bool commit = false;
     rc = rotate_in_tx(&c, old_hash, now, next, sess, outcome, &commit, err);
-    if (rc == NOC_STORE_OK && commit)
-      rc = noc_store_commit(&c, err);
-    else
-      noc_store_rollback(&c);
+    bool committed = false;
+    if (rc == NOC_STORE_OK && commit) {
+      rc = commit_write(&c, err);
+      committed = rc == NOC_STORE_OK;
+    }
+    if (!committed) noc_store_rollback(&c);
     if (rc != NOC_STORE_OK) *outcome = NOC_ROTATE_UNKNOWN;
+    if (committed) noc_store_wrote(s);
   }
   noc_store_release(&c);
   return rc;
@@ -529,7 +574,7 @@ noc_store_rc noc_store_setting_set(noc_store *s, const char *key, const char *va
       "INSERT INTO settings (key, value, updated_at) VALUES ($1, $2, $3) "
       "ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at";
   noc_sql_arg args[] = {NOC_SQL_TEXT(key), NOC_SQL_TEXT(value), NOC_SQL_INT(now)};
-  return run(s, true, sql, args, 3, NULL, NULL, NULL, err);
+  return run_write(s, true, sql, args, 3, NULL, err);
 }
 
 noc_store_rc noc_store_ping(noc_store *s, noc_error *err) {

@@ -201,4 +201,8 @@ const noc_store_vtable noc_store_pg_backend = {
     .begin_sql = "BEGIN",
     /* One migrator at a time across processes; released at COMMIT or ROLLBACK. */
     .migrate_lock = "SELECT pg_advisory_xact_lock(7460521)",
+    /* Delivered to every listener when (and only if) the transaction commits. */
+    .notify_sql = "SELECT pg_notify('" NOC_STORE_PG_CHANNEL "', '')",
+    .watch = noc_store_pg_watch,
+    .watch_close = noc_store_pg_watch_close,
 };

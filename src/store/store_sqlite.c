@@ -43,7 +43,12 @@ static bool make_dirs(char *dir) {
 }
 
 /* Creates the file with mode 0600 before SQLite does (it would use 0644 minus umask); the
- * -wal and -shm files then inherit the mode. Missing directories are created (0700). */
+ * -wal and -shm files then inherit the mode. Missing directories are created (0700).
+ * An existing file is never opened here: closing any descriptor of a file releases every POSIX
+ * lock this process holds on it, including the SHARED lock SQLite's other connections keep in
+ * WAL mode - and then another process closing its last connection (`nocturna token revoke`)
+ * believes it is the last user and deletes the -wal and -shm files from under this one, which
+ * would from then on see none of that process's commits. */
 static noc_store_rc prepare_file(const char *path, noc_error *err) {
   char dir[NOC_STORE_URL_MAX];
   snprintf(dir, sizeof dir, "%s", path);
@@ -54,11 +59,21 @@ static noc_store_rc prepare_file(const char *path, noc_error *err) {
       return noc_store_fail(err, NOC_STORE_UNAVAILABLE, "NOCTURNA_DATA_DIR", "cannot create %s: %s",
                             dir, strerror(errno));
   }
-  int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-  if (fd < 0)
+  struct stat sb;
+  if (lstat(path, &sb) == 0) {
+    int e = S_ISLNK(sb.st_mode)                                       ? ELOOP
+            : faccessat(AT_FDCWD, path, R_OK | W_OK, AT_EACCESS) != 0 ? errno
+                                                                      : 0;
+    if (e != 0)
+      return noc_store_fail(err, NOC_STORE_UNAVAILABLE, "NOCTURNA_DATABASE_URL",
+                            "cannot open %s: %s", path, strerror(e));
+    return NOC_STORE_OK;
+  }
+  int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+  if (fd < 0 && errno != EEXIST) /* EEXIST: another process made it meanwhile */
     return noc_store_fail(err, NOC_STORE_UNAVAILABLE, "NOCTURNA_DATABASE_URL", "cannot open %s: %s",
                           path, strerror(errno));
-  close(fd);
+  if (fd >= 0) close(fd); /* nothing of this process can hold a lock on a file just created */
   return NOC_STORE_OK;
 }
 
@@ -242,4 +257,7 @@ const noc_store_vtable noc_store_sqlite_backend = {
     .exec = sq_exec,
     .begin_sql = "BEGIN IMMEDIATE",
     .migrate_lock = NULL,
+    .notify_sql = NULL,
+    .watch = noc_store_sqlite_watch,
+    .watch_close = noc_store_sqlite_watch_close,
 };

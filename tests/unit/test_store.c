@@ -8,7 +8,6 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <libpq-fe.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,6 +18,7 @@
 
 #include "store/store.h"
 #include "store/store_internal.h"
+#include "pg_scratch.h"
 
 typedef struct suite {
   noc_store_config cfg;
@@ -55,31 +55,6 @@ static int sqlite_setup(void **state) {
   return 0;
 }
 
-/* postgresql://user@host:port/db?x=y -> the same with /db replaced by /newdb */
-static void url_with_db(const char *url, const char *db, char *out, size_t cap) {
-  const char *p = strstr(url, "://");
-  p = p ? p + 3 : url;
-  const char *q = strchr(p, '?');
-  const char *end = strchr(p, '/');
-  if (end == NULL || (q && end > q)) end = q ? q : p + strlen(p);
-  snprintf(out, cap, "%.*s/%s%s", (int)(end - url), url, db, q ? q : "");
-}
-
-static bool pg_admin(const char *url, const char *sql) {
-  PGconn *c = PQconnectdb(url);
-  bool ok = PQstatus(c) == CONNECTION_OK;
-  if (ok) {
-    PGresult *r = PQexec(c, sql);
-    ok = PQresultStatus(r) == PGRES_COMMAND_OK;
-    if (!ok) fprintf(stderr, "pg admin: %s", PQresultErrorMessage(r));
-    PQclear(r);
-  } else {
-    fprintf(stderr, "pg admin connect: %s", PQerrorMessage(c));
-  }
-  PQfinish(c);
-  return ok;
-}
-
 static int pg_setup(void **state) {
   const char *url = getenv("NOCTURNA_TEST_DATABASE_URL");
   if (url == NULL) return -1;
@@ -90,11 +65,11 @@ static int pg_setup(void **state) {
            (long)(time(NULL) % 100000));
   char sql[128];
   snprintf(sql, sizeof sql, "CREATE DATABASE %s", st->pg_db);
-  if (!pg_admin(url, sql)) {
+  if (!pg_scratch_exec(url, sql)) {
     free(st);
     return -1;
   }
-  url_with_db(url, st->pg_db, st->cfg.url, sizeof st->cfg.url);
+  pg_scratch_url(url, st->pg_db, st->cfg.url, sizeof st->cfg.url);
   st->cfg.pool_size = 4;
   st->s = open_store(&st->cfg);
   *state = st;
@@ -107,7 +82,7 @@ static int teardown(void **state) {
   if (st->pg_admin_url[0]) {
     char sql[128];
     snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", st->pg_db);
-    pg_admin(st->pg_admin_url, sql);
+    pg_scratch_exec(st->pg_admin_url, sql);
   } else {
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", st->tmpdir);
