@@ -93,6 +93,10 @@ run() {
   export NOC_BENCH_PATH="/api/v1/$endpoint" NOC_BENCH_BODIES=$bodies NOC_TOKEN
   # The first start's registered service token (an unregistered one is refused: docs/identity.md).
   NOC_TOKEN=$(cat "$tmp/data/service-token")
+  # In-process cost first, while the server idles: measured after a load it can catch the
+  # machine still settling and come out high, which would flatter the ratio.
+  local calc
+  calc=$("$build/bench_http_compute" "$endpoint" "$bodies" | grep -o '[0-9.]* us CPU' | cut -d' ' -f1)
   wrk -t"$wrk_threads" -c"$conns" -d2s -s "$root/bench/http_post.lua" "$url" >/dev/null  # warm-up
   local c0 c1 k0 k1 out
   c0=$(cpu_ticks)
@@ -103,13 +107,12 @@ run() {
   local rss_now
   rss_now=$(status_kb VmRSS) # resident set right at the end of the load
   echo "$out" >"$tmp/wrk-${endpoint//\//_}.txt"
-  local total rps p50 p99 non2xx calc
+  local total rps p50 p99 non2xx
   total=$(echo "$out" | awk '/requests in/ {print $1}')
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
   p50=$(echo "$out" | awk '$1 == "50%" {print $2}')
   p99=$(echo "$out" | awk '$1 == "99%" {print $2}')
   non2xx=$(echo "$out" | awk '/Non-2xx/ {print $5}')
-  calc=$("$build/bench_http_compute" "$endpoint" "$bodies" | grep -o '[0-9.]* us CPU' | cut -d' ' -f1)
   awk -v e="$endpoint" -v rps="$rps" -v p50="$p50" -v p99="$p99" -v rss="$rss_now" \
       -v dc=$((c1 - c0)) -v tck="$tck" -v n="$total" -v calc="$calc" -v err="${non2xx:-0}" \
       -v k0="$k0" -v k1="$k1" 'BEGIN {
