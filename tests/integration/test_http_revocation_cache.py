@@ -9,7 +9,8 @@ for a plain SQL update by another program, and for the server's own admin API.
 
 PostgreSQL (only when NOCTURNA_TEST_DATABASE_URL is set; a fresh database is made and dropped):
 two servers on one database; a token revoked through server B's admin API, and another through
-the command line, is refused by server A within 1 s (polled every 20 ms; the delay is printed)."""
+the command line, is refused by server A within 3 s - milliseconds in practice; the bound leaves
+room for a loaded sanitizer run (polled every 20 ms; the delay is printed)."""
 import base64
 import concurrent.futures
 import glob
@@ -170,7 +171,7 @@ def pg_db(url, action, name):
     return p.returncode == 0, p.stderr
 
 
-def refused_within(session, srv, token, limit=1.0, step=0.02):
+def refused_within(session, srv, token, limit=3.0, step=0.02):
     """Polls every `step` s; the delay until 401 TOKEN_REVOKED, or None after `limit` s."""
     t0 = time.monotonic()
     while True:
@@ -216,7 +217,7 @@ def pg_part(base_url):
                 if delay is not None:
                     print(f"http_revocation_cache: server A refused the token revoked through "
                           f"{how} after {delay * 1000:.0f} ms")
-                t.check(delay is not None, f"server A refuses within 1 s ({how})")
+                t.check(delay is not None, f"server A refuses within 3 s ({how}; milliseconds expected)")
     finally:
         pg_db(base_url, "drop", name)
 
