@@ -323,7 +323,10 @@ int noc_format_utc(const noc_civil *utc, int decimals, char *buf, size_t cap) {
   }
   if (y >= 0 && y <= 9999 && cap > 32) return format_plain(buf, y, mo, d, h, mi, s, decimals, frac);
   char year[16];
-  snprintf(year, sizeof year, "%+05d", y);
+  if (y >= 0 && y <= 9999)
+    snprintf(year, sizeof year, "%04d", y);
+  else
+    snprintf(year, sizeof year, "%+05d", y);
   int n;
   if (decimals == 0)
     n = snprintf(buf, cap, "%s-%02d-%02dT%02d:%02d:%02dZ", year, mo, d, h, mi, s);

@@ -126,6 +126,15 @@ static void test_format_utc(void **state) {
   noc_civil leap = {2016, 12, 31, 23, 59, 60.25};
   assert_true(noc_format_utc(&leap, 2, buf, sizeof buf) > 0);
   assert_string_equal(buf, "2016-12-31T23:59:60.25Z");
+  /* A buffer just big enough takes the printf path: the same text. */
+  char small[21];
+  noc_civil plain = {1990, 5, 15, 14, 30, 0.0};
+  assert_int_equal(noc_format_utc(&plain, 0, small, sizeof small), 20);
+  assert_string_equal(small, "1990-05-15T14:30:00Z");
+  assert_int_equal(noc_format_utc(&plain, 0, small, 20), -1);
+  noc_civil far = {12345, 1, 2, 3, 4, 5.5};
+  assert_true(noc_format_utc(&far, 1, buf, sizeof buf) > 0);
+  assert_string_equal(buf, "+12345-01-02T03:04:05.5Z");
 }
 
 int main(void) {
