@@ -103,9 +103,6 @@ static size_t utf8_sequence(const unsigned char *s, size_t n) {
   return len;
 }
 
-/* Escapes quotes, backslashes and control characters, and replaces bytes that are not valid
- * UTF-8 with U+FFFD: a message may quote a client's broken input, and the response must stay
- * valid JSON whatever it quotes. */
 /* 1 for the bytes a string copies verbatim: ASCII from the space up, but the quote and the
  * backslash. */
 static const unsigned char plain_ascii[256] = {
@@ -129,6 +126,9 @@ static const unsigned char plain_ascii[256] = {
     /* clang-format on */
 };
 
+/* Escapes quotes, backslashes and control characters, and replaces bytes that are not valid
+ * UTF-8 with U+FFFD: a message may quote a client's broken input, and the response must stay
+ * valid JSON whatever it quotes. */
 void noc_jw_strn(noc_jw *w, const char *s, size_t n) {
   static const char hex[] = "0123456789abcdef";
   const unsigned char *u = (const unsigned char *)s;
