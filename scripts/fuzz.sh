@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# scripts/fuzz.sh [SECONDS]: builds the libFuzzer target fuzz/fuzz_request.c with clang
-# (ASan + UBSan) in build-fuzz/ and fuzzes the endpoint table for SECONDS (default 60), starting
-# from the seeds in fuzz/corpus. Exits non-zero when a crash, leak, timeout or bad answer is found;
-# the reproducer is left in build-fuzz/ (crash-*, leak-*, timeout-*).
+# scripts/fuzz.sh [SECONDS]: builds the libFuzzer targets with clang (ASan + UBSan) in build-fuzz/
+# and runs them: fuzz/fuzz_request.c over the endpoint table for SECONDS (default 60) from the
+# seeds in fuzz/corpus, then fuzz/fuzz_jwt.c over the token verifier for NOC_FUZZ_JWT_SECONDS
+# (default 20) from fuzz/corpus-jwt. Exits non-zero when a crash, leak, timeout or broken property
+# is found; the reproducer is left in build-fuzz/ (crash-*, leak-*, timeout-*).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,41 +24,62 @@ if [ -z "$cc" ]; then
 fi
 
 out=build-fuzz
-mkdir -p "$out/corpus-run"
+mkdir -p "$out"
 version=$(sed -n 's/^project(nocturna VERSION \([0-9.]*\).*/\1/p' CMakeLists.txt)
+export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
+export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 
-# One compile of the library sources and the target; only rebuilt when a source is newer.
-bin=$out/fuzz_request
-sources=(src/core/*.c src/util/*.c src/api/*.c fuzz/fuzz_request.c)
-rebuild=0
-if [ ! -x "$bin" ]; then
-  rebuild=1
-else
-  for f in "${sources[@]}" include/nocturna/*.h src/*/*.h; do
-    if [ "$f" -nt "$bin" ]; then rebuild=1; break; fi
-  done
-fi
-if [ "$rebuild" -eq 1 ]; then
+# build NAME LIBS SOURCES...: one compile of the target with its sources into $out/NAME, only
+# when a source or header is newer than the binary.
+build() {
+  local name=$1 libs=$2
+  shift 2
+  local bin=$out/$name rebuild=0
+  if [ ! -x "$bin" ]; then
+    rebuild=1
+  else
+    for f in "$@" include/nocturna/*.h src/*/*.h; do
+      if [ "$f" -nt "$bin" ]; then rebuild=1; break; fi
+    done
+  fi
+  [ "$rebuild" -eq 1 ] || return 0
   echo "fuzz.sh: building $bin with $cc"
+  # shellcheck disable=SC2086 # $libs is a list of -l flags
   "$cc" -std=c11 -g -O1 -fno-omit-frame-pointer \
     -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
     -Wall -Wextra -Werror -Wshadow -Wvla -Wstrict-prototypes -Wmissing-prototypes \
     -Wno-format-truncation -Wno-unknown-warning-option \
     -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -DNOC_VERSION="\"${version:-0}\"" \
-    -Iinclude -Isrc "${sources[@]}" -o "$bin" \
-    -lswe -ljansson -lsodium -luuid -lm -ldl -lpthread
-fi
+    -Iinclude -Isrc "$@" -o "$bin" $libs
+}
 
-# The run corpus grows in build-fuzz/; the seeds in fuzz/corpus stay as they are.
-export ASAN_OPTIONS=${ASAN_OPTIONS:-abort_on_error=1:detect_leaks=1}
-export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
+# run NAME SECONDS SEEDS [libFuzzer flags...]: the run corpus grows in $out/corpus-NAME; the seeds
+# stay as they are. Non-zero when a crash, leak, timeout or broken property is found; the
+# reproducer is left in $out/ (crash-*, leak-*, timeout-*).
+run() {
+  local name=$1 secs=$2 seeds=$3
+  shift 3
+  local status=0
+  mkdir -p "$out/corpus-$name"
+  echo "fuzz.sh: $name for $secs s"
+  "$out/$name" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+    -artifact_prefix="$out/" -print_final_stats=1 "$@" \
+    "$out/corpus-$name" "$seeds" 2>"$out/$name.log" || status=$?
+  grep -E '^(stat::|#[0-9]+ *DONE)|ERROR|SUMMARY|Test unit written' "$out/$name.log" || true
+  if [ "$status" -ne 0 ]; then
+    echo "fuzz.sh: $name found a problem (exit $status); see $out/$name.log" >&2
+    tail -n 60 "$out/$name.log" >&2
+  fi
+  return "$status"
+}
+
+# The endpoint table: every request body the API and the CLI accept.
+build fuzz_request "-lswe -ljansson -lsodium -luuid -lm -ldl -lpthread" \
+  src/core/*.c src/util/*.c src/api/*.c fuzz/fuzz_request.c
+# The token verifier: what every request's Authorization header reaches first.
+build fuzz_jwt "-ljansson -lsodium -lpthread" src/http/jwt.c fuzz/fuzz_jwt.c
+
 status=0
-"$bin" -max_total_time="$seconds" -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
-  -dict=fuzz/request.dict -artifact_prefix="$out/" -print_final_stats=1 \
-  "$out/corpus-run" fuzz/corpus 2>"$out/fuzz.log" || status=$?
-grep -E '^(stat::|#[0-9]+ *DONE)|ERROR|SUMMARY|Test unit written|fuzz_request:' "$out/fuzz.log" || true
-if [ "$status" -ne 0 ]; then
-  echo "fuzz.sh: the fuzzer found a problem (exit $status); see $out/fuzz.log" >&2
-  tail -n 60 "$out/fuzz.log" >&2
-fi
+run fuzz_request "$seconds" fuzz/corpus -max_len=65536 -dict=fuzz/request.dict || status=$?
+run fuzz_jwt "${NOC_FUZZ_JWT_SECONDS:-20}" fuzz/corpus-jwt -max_len=8192 || status=$?
 exit "$status"
