@@ -308,8 +308,10 @@ static void test_concurrent_readers(void **state) {
     r[i] = (reader){.s = f->a, .done = &done};
     assert_int_equal(pthread_create(&th[i], NULL, read_versions, &r[i]), 0);
   }
+  /* Past every time an earlier test wrote (the child-process test leaves NOW + 1000), so that
+   * each of the 20 touches changes the row. */
   for (int i = 0; i < 20; i++)
-    OK(noc_store_svc_touch(i % 2 ? f->a : f->b, "t-1", NOW + 100 * (i + 1), 60, &err));
+    OK(noc_store_svc_touch(i % 2 ? f->a : f->b, "t-1", NOW + 100000 + 100 * (i + 1), 60, &err));
   atomic_store(&done, true);
   for (int i = 0; i < 4; i++) {
     pthread_join(th[i], NULL);
