@@ -43,6 +43,10 @@ static const opt options[] = {
     {"ephe_path", "NOCTURNA_EPHE_PATH", OPT_STRING, F(ephe_path), 0, NOC_CFG_PATH_MAX},
     {"zoneinfo_dir", "NOCTURNA_ZONEINFO", OPT_STRING, F(zoneinfo_dir), 0, NOC_CFG_PATH_MAX},
     {"max_body", "NOCTURNA_MAX_BODY", OPT_SIZE, F(max_body), 2, 16u << 20},
+    /* Below libmicrohttpd's 32 KB connection pool, so that we answer (with the envelope) before
+     * it would have to refuse the request itself. */
+    {"max_header_bytes", "NOCTURNA_MAX_HEADER_BYTES", OPT_SIZE, F(max_header_bytes), 1024,
+     24 * 1024},
     {"max_connections", "NOCTURNA_MAX_CONNECTIONS", OPT_UINT, F(max_connections), 1, 100000},
     {"max_connections_per_ip", "NOCTURNA_MAX_CONNECTIONS_PER_IP", OPT_UINT,
      F(max_connections_per_ip), 0, 100000},
@@ -74,6 +78,7 @@ void noc_http_config_defaults(noc_http_config *c) {
   c->threads = 0;
   snprintf(c->data_dir, sizeof c->data_dir, "data");
   c->max_body = 64 * 1024;
+  c->max_header_bytes = 16 * 1024;
   c->max_connections = 1024;
   c->max_connections_per_ip = 256;
   c->idle_timeout_s = 30;

@@ -32,6 +32,7 @@ typedef struct noc_http_config {
   char ephe_path[NOC_CFG_PATH_MAX];        /* NOCTURNA_EPHE_PATH: "" = /usr/share/libswe/ephe */
   char zoneinfo_dir[NOC_CFG_PATH_MAX];     /* NOCTURNA_ZONEINFO: "" = /usr/share/zoneinfo */
   size_t max_body;                         /* NOCTURNA_MAX_BODY: 65536 bytes */
+  size_t max_header_bytes;                 /* NOCTURNA_MAX_HEADER_BYTES: 16384 (above: 431) */
   unsigned max_connections;                /* NOCTURNA_MAX_CONNECTIONS: 1024 */
   unsigned max_connections_per_ip;         /* NOCTURNA_MAX_CONNECTIONS_PER_IP: 256 (0 = off) */
   unsigned idle_timeout_s;                 /* NOCTURNA_IDLE_TIMEOUT: 30 */

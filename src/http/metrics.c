@@ -20,13 +20,12 @@ static const int statuses[] = {0,   200, 201, 204, 400, 401, 403, 404, 405,
                                408, 413, 415, 422, 429, 431, 500, 503, -1};
 enum { STATUS_COUNT = sizeof statuses / sizeof statuses[0] };
 
-static const char *const error_codes[] = {"VALIDATION_ERROR",  "INVALID_JSON",
-                                          "NOT_FOUND",         "METHOD_NOT_ALLOWED",
-                                          "PAYLOAD_TOO_LARGE", "UNSUPPORTED_MEDIA_TYPE",
-                                          "AUTH_REQUIRED",     "INVALID_TOKEN",
-                                          "TOKEN_EXPIRED",     "FORBIDDEN",
-                                          "RATE_LIMITED",      "SERVICE_UNAVAILABLE",
-                                          "INTERNAL_ERROR",    "OTHER"};
+static const char *const error_codes[] = {
+    "VALIDATION_ERROR",       "INVALID_JSON",      "NOT_FOUND",
+    "METHOD_NOT_ALLOWED",     "PAYLOAD_TOO_LARGE", "HEADERS_TOO_LARGE",
+    "UNSUPPORTED_MEDIA_TYPE", "AUTH_REQUIRED",     "INVALID_TOKEN",
+    "TOKEN_EXPIRED",          "FORBIDDEN",         "RATE_LIMITED",
+    "SERVICE_UNAVAILABLE",    "INTERNAL_ERROR",    "OTHER"};
 enum { ERROR_COUNT = sizeof error_codes / sizeof error_codes[0] };
 
 /* Upper bounds in microseconds; +Inf is implicit. */

@@ -213,6 +213,24 @@ static void check_body_headers(noc_http_req *r, struct MHD_Connection *c, int64_
                     "Content-Type must be application/json (charset utf-8)");
 }
 
+static enum MHD_Result add_header_size(void *cls, enum MHD_ValueKind kind, const char *key,
+                                       const char *value) {
+  (void)kind;
+  size_t *total = cls;
+  *total += strlen(key) + (value ? strlen(value) : 0) + 4; /* ": " and CRLF */
+  return MHD_YES;
+}
+
+/* The request line and header fields against NOCTURNA_MAX_HEADER_BYTES, checked first: a
+ * client over it gets the envelope with 431, and nothing of its headers is used. */
+static void check_header_size(noc_http_req *r, struct MHD_Connection *c, const char *url) {
+  size_t total = strlen(r->method) + strlen(url) + 11; /* " ", " HTTP/1.1", CRLF */
+  MHD_get_connection_values(c, MHD_HEADER_KIND, add_header_size, &total);
+  if (total > r->srv->cfg.max_header_bytes)
+    noc_http_reject(r, 431, "HEADERS_TOO_LARGE",
+                    "Request headers exceed the size limit (NOCTURNA_MAX_HEADER_BYTES)");
+}
+
 static void check_route(noc_http_req *r) {
   if (r->route.id == NOC_ROUTE_UNMATCHED)
     noc_http_reject(r, 404, "NOT_FOUND", "No such resource; see GET /api for the endpoints");
@@ -238,6 +256,7 @@ static void copy_method(noc_http_req *r, const char *method) {
 static bool on_headers(noc_http_req *r, struct MHD_Connection *c, const char *url,
                        const char *method) {
   copy_method(r, method);
+  check_header_size(r, c, url);
   noc_route_resolve(url, method, &r->route);
   choose_request_id(r, header(c, "X-Request-ID"));
   const char *accept = header(c, MHD_HTTP_HEADER_ACCEPT);
