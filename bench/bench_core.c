@@ -9,63 +9,22 @@
 
 #include <swephexp.h>
 
+#include "bench_util.h"
 #include "nocturna/nocturna.h"
 
 enum { RUNS = 7, CHARTS = 2000, MAX_THREADS = 64 };
 
-static double cpu_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static double wall_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
 static void report(const char *what, double *us) {
-  qsort(us, RUNS, sizeof us[0], cmp_double);
+  bench_sort(us, RUNS);
   printf("%-44s %9.2f %9.2f %9.2f  us/item (min/median/max)\n", what, us[0], us[RUNS / 2],
          us[RUNS - 1]);
 }
 
-/* Random but reproducible request inputs, 1900-2099. */
-typedef struct sample {
-  int y, m, d, h, mi;
-  double lat, lon;
-} sample;
-
-static sample samples[CHARTS];
-
-static void make_samples(void) {
-  unsigned s = 12345;
-  for (int i = 0; i < CHARTS; i++) {
-    s = s * 1103515245u + 12345u;
-    samples[i].y = 1900 + (int)(s % 200);
-    s = s * 1103515245u + 12345u;
-    samples[i].m = 1 + (int)(s % 12);
-    s = s * 1103515245u + 12345u;
-    samples[i].d = 1 + (int)(s % 28);
-    s = s * 1103515245u + 12345u;
-    samples[i].h = (int)(s % 24);
-    samples[i].mi = (int)(s / 24 % 60);
-    s = s * 1103515245u + 12345u;
-    samples[i].lat = -60.0 + (double)(s % 12000) / 100.0;
-    s = s * 1103515245u + 12345u;
-    samples[i].lon = -180.0 + (double)(s % 36000) / 100.0;
-  }
-}
+static bench_sample samples[CHARTS];
 
 /* The Swiss Ephemeris calls a default natal chart makes: UTC->JD, 12 bodies each with its
  * equatorial rotation (right ascension, declination), the obliquity once, Placidus houses. */
-static void raw_chart(const sample *s) {
+static void raw_chart(const bench_sample *s) {
   static const int bodies[] = {SE_SUN,     SE_MOON,    SE_MERCURY,   SE_VENUS,
                                SE_MARS,    SE_JUPITER, SE_SATURN,    SE_URANUS,
                                SE_NEPTUNE, SE_PLUTO,   SE_MEAN_NODE, SE_MEAN_APOG};
@@ -78,13 +37,6 @@ static void raw_chart(const sample *s) {
     swe_cotrans_sp(xx, equ, -nut[0]);
   }
   swe_houses_ex2(dret[1], 0, s->lat, s->lon, 'P', cusps, ascmc, NULL, NULL, serr);
-}
-
-static int make_body(char *buf, size_t cap, const sample *s, const char *extra) {
-  return snprintf(buf, cap,
-                  "{\"date\":\"%04d-%02d-%02d\",\"time\":\"%02d:%02d\","
-                  "\"latitude\":%.2f,\"longitude\":%.2f%s}",
-                  s->y, s->m, s->d, s->h, s->mi, s->lat, s->lon, extra);
 }
 
 typedef struct api_case {
@@ -105,21 +57,16 @@ static const api_case cases[] = {
      ",\"timezone\":\"America/New_York\""},
 };
 
+/* Body i: sample i's chart and the case's extra members. */
+static int case_body(char *buf, size_t cap, int i, const void *arg) {
+  const api_case *c = arg;
+  char chart[256];
+  bench_chart_members(chart, sizeof chart, &samples[i % CHARTS]);
+  return snprintf(buf, cap, "{%s%s}", chart, c->extra);
+}
+
 static double api_pass(const noc_api_env *env, const api_case *c, noc_buf *out) {
-  const noc_endpoint *ep = noc_api_find(c->endpoint);
-  char body[1024];
-  noc_response resp;
-  double t0 = cpu_now();
-  for (int i = 0; i < CHARTS; i++) {
-    int n = make_body(body, sizeof body, &samples[i], c->extra);
-    noc_request req = {body, (size_t)n, "bench", 0, false};
-    noc_api_run(env, ep, &req, out, &resp);
-    if (resp.http_status != 200) {
-      fprintf(stderr, "bench: %s failed: %s\n", c->endpoint, out->data);
-      exit(1);
-    }
-  }
-  return (cpu_now() - t0) / CHARTS * 1e6;
+  return bench_endpoint_pass(env, c->endpoint, CHARTS, case_body, c, out);
 }
 
 typedef struct thread_arg {
@@ -135,14 +82,8 @@ static void *thread_main(void *p) {
   noc_api_env env = {ctx, a->tzdb};
   noc_buf out;
   noc_buf_init(&out, 1 << 20);
-  const noc_endpoint *ep = noc_api_find("stateless/natal-chart");
-  char body[1024];
-  noc_response resp;
-  for (int i = 0; i < a->charts; i++) {
-    int n = make_body(body, sizeof body, &samples[i % CHARTS], "");
-    noc_request req = {body, (size_t)n, "bench", 0, false};
-    noc_api_run(&env, ep, &req, &out, &resp);
-  }
+  for (int done = 0; done < a->charts; done += CHARTS)
+    bench_endpoint_pass(&env, cases[0].endpoint, CHARTS, case_body, &cases[0], &out);
   noc_buf_free(&out);
   noc_ctx_close(ctx);
   return NULL;
@@ -151,12 +92,12 @@ static void *thread_main(void *p) {
 static double threaded_rate(noc_tzdb *tzdb, int threads) {
   pthread_t tid[MAX_THREADS];
   thread_arg arg = {tzdb, CHARTS * 2};
-  double t0 = wall_now();
+  double t0 = bench_wall_now();
   for (int i = 0; i < threads; i++)
     pthread_create(&tid[i], NULL, thread_main, &arg);
   for (int i = 0; i < threads; i++)
     pthread_join(tid[i], NULL);
-  return (double)threads * arg.charts / (wall_now() - t0);
+  return (double)threads * arg.charts / (bench_wall_now() - t0);
 }
 
 int main(void) {
@@ -170,17 +111,17 @@ int main(void) {
   noc_api_env env = {ctx, tzdb};
   noc_buf out;
   noc_buf_init(&out, 1 << 20);
-  make_samples();
+  bench_make_samples(samples, CHARTS, 12345);
   printf("nocturna %s, Swiss Ephemeris %s; %d charts per run, random dates 1900-2099\n",
          noc_version(), noc_swe_version(ctx), CHARTS);
   /* Raw calls and the natal chart alternate, run by run, and the ratio is taken per pair: a
    * shared machine's load drifts over seconds, and both halves of a pair see the same drift. */
   double us[RUNS], raw[RUNS], natal[RUNS], ratio[RUNS];
   for (int r = 0; r < RUNS; r++) {
-    double t0 = cpu_now();
+    double t0 = bench_cpu_now();
     for (int i = 0; i < CHARTS; i++)
       raw_chart(&samples[i]);
-    raw[r] = (cpu_now() - t0) / CHARTS * 1e6;
+    raw[r] = (bench_cpu_now() - t0) / CHARTS * 1e6;
     natal[r] = api_pass(&env, &cases[0], &out);
     ratio[r] = natal[r] / raw[r];
   }
@@ -191,7 +132,7 @@ int main(void) {
       us[r] = api_pass(&env, &cases[c], &out);
     report(cases[c].name, us);
   }
-  qsort(ratio, RUNS, sizeof ratio[0], cmp_double);
+  bench_sort(ratio, RUNS);
   printf("natal-chart / raw calls, per alternating pair: %.3f / %.3f / %.3f  (min/median/max; "
          "target <= 1.25)\n",
          ratio[0], ratio[RUNS / 2], ratio[RUNS - 1]);

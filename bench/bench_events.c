@@ -12,24 +12,14 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "nocturna/events.h"
 #include "nocturna/nocturna.h"
 
 enum { RUNS = 7 };
 
-static double cpu_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
 static void report(const char *what, double *ms, const char *extra) {
-  qsort(ms, RUNS, sizeof ms[0], cmp_double);
+  bench_sort(ms, RUNS);
   printf("%-16s %9.2f %9.2f %9.2f  ms (min/median/max)  %s\n", what, ms[0], ms[RUNS / 2],
          ms[RUNS - 1], extra);
 }
@@ -70,13 +60,13 @@ static double run_once(noc_ctx *ctx, const noc_event_query *q, int64_t *events, 
   noc_event_result res;
   noc_error err;
   *events = 0;
-  double t0 = cpu_now();
+  double t0 = bench_cpu_now();
   if (noc_events_search(ctx, q, &run, count_sink, events, &res, &err) != NOC_OK) {
     fprintf(stderr, "search failed: %s\n", err.message);
     exit(1);
   }
   *evals = res.evaluations;
-  return (cpu_now() - t0) * 1e3;
+  return (bench_cpu_now() - t0) * 1e3;
 }
 
 static void bench_transits(noc_ctx *ctx, bool orbs) {
@@ -161,9 +151,9 @@ static void bench_api(noc_ctx *ctx) {
   double ms[RUNS];
   for (int r = 0; r < RUNS; r++) {
     noc_response resp;
-    double t0 = cpu_now();
+    double t0 = bench_cpu_now();
     noc_api_run(&env, ep, &req, &out, &resp);
-    ms[r] = (cpu_now() - t0) * 1e3;
+    ms[r] = (bench_cpu_now() - t0) * 1e3;
     if (resp.http_status != 200) {
       fprintf(stderr, "api: %.300s\n", out.data);
       exit(1);

@@ -10,17 +10,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "nocturna/api.h"
 #include "nocturna/buf.h"
 #include "nocturna/context.h"
 
 enum { MAX_BODIES = 4096, LINE_MAX_LEN = 8192, PASSES = 5 };
-
-static double cpu_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* Reads up to MAX_BODIES lines; returns the count (bodies[i] owned by the caller). */
 static int read_bodies(const char *path, char **bodies) {
@@ -44,7 +39,7 @@ static int read_bodies(const char *path, char **bodies) {
 /* One pass over all bodies; returns CPU seconds, or -1 if any request failed. */
 static double run_pass(const noc_api_env *env, const noc_endpoint *ep, char **bodies, int n,
                        noc_buf *out) {
-  double t0 = cpu_now();
+  double t0 = bench_cpu_now();
   for (int i = 0; i < n; i++) {
     noc_request req = {.body = bodies[i],
                        .body_len = strlen(bodies[i]),
@@ -58,7 +53,7 @@ static double run_pass(const noc_api_env *env, const noc_endpoint *ep, char **bo
       return -1;
     }
   }
-  return cpu_now() - t0;
+  return bench_cpu_now() - t0;
 }
 
 int main(int argc, char **argv) {

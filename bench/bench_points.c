@@ -5,46 +5,12 @@
 #include <string.h>
 #include <time.h>
 
+#include "bench_util.h"
 #include "nocturna/nocturna.h"
 
 enum { RUNS = 7, REQUESTS = 400 };
 
-static double cpu_now(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
-static int cmp_double(const void *a, const void *b) {
-  double x = *(const double *)a, y = *(const double *)b;
-  return x < y ? -1 : x > y;
-}
-
-typedef struct sample {
-  int y, m, d, h, mi;
-  double lat, lon;
-} sample;
-
-static sample samples[REQUESTS];
-
-/* Reproducible dates 1900-2099 and places within the polar circles. */
-static void make_samples(void) {
-  unsigned s = 4242;
-  for (int i = 0; i < REQUESTS; i++) {
-    s = s * 1103515245u + 12345u;
-    samples[i].y = 1900 + (int)(s % 200);
-    s = s * 1103515245u + 12345u;
-    samples[i].m = 1 + (int)(s % 12);
-    samples[i].d = 1 + (int)(s / 12 % 28);
-    s = s * 1103515245u + 12345u;
-    samples[i].h = (int)(s % 24);
-    samples[i].mi = (int)(s / 24 % 60);
-    s = s * 1103515245u + 12345u;
-    samples[i].lat = -60.0 + (double)(s % 12000) / 100.0;
-    s = s * 1103515245u + 12345u;
-    samples[i].lon = -180.0 + (double)(s % 36000) / 100.0;
-  }
-}
+static bench_sample samples[REQUESTS];
 
 typedef struct bench_case {
   const char *name;
@@ -72,35 +38,17 @@ static const bench_case cases[] = {
     {"calculations/dignities (flat)", "calculations/dignities", "", false},
 };
 
-static int make_body(char *buf, size_t cap, const sample *s, const bench_case *c) {
+/* Body i: sample i's chart, flat or inside chart_data, and the case's extra members. */
+static int case_body(char *buf, size_t cap, int i, const void *arg) {
+  const bench_case *c = arg;
   char chart[256];
-  snprintf(chart, sizeof chart,
-           "\"date\":\"%04d-%02d-%02d\",\"time\":\"%02d:%02d\",\"latitude\":%.2f,"
-           "\"longitude\":%.2f",
-           s->y, s->m, s->d, s->h, s->mi, s->lat, s->lon);
+  bench_chart_members(chart, sizeof chart, &samples[i]);
   if (c->nested) return snprintf(buf, cap, "{\"chart_data\":{%s}%s}", chart, c->extra);
   return snprintf(buf, cap, "{%s%s}", chart, c->extra);
 }
 
 static double pass(const noc_api_env *env, const bench_case *c, noc_buf *out) {
-  const noc_endpoint *ep = noc_api_find(c->endpoint);
-  if (ep == NULL) {
-    fprintf(stderr, "bench_points: no endpoint %s\n", c->endpoint);
-    exit(1);
-  }
-  char body[1024];
-  noc_response resp;
-  double t0 = cpu_now();
-  for (int i = 0; i < REQUESTS; i++) {
-    int n = make_body(body, sizeof body, &samples[i], c);
-    noc_request req = {body, (size_t)n, "bench", 0, false};
-    noc_api_run(env, ep, &req, out, &resp);
-    if (resp.http_status != 200) {
-      fprintf(stderr, "bench_points: %s failed: %.400s\n", c->endpoint, out->data);
-      exit(1);
-    }
-  }
-  return (cpu_now() - t0) / REQUESTS * 1e6;
+  return bench_endpoint_pass(env, c->endpoint, REQUESTS, case_body, c, out);
 }
 
 int main(void) {
@@ -114,7 +62,7 @@ int main(void) {
   noc_api_env env = {ctx, tzdb};
   noc_buf out;
   noc_buf_init(&out, 4 << 20);
-  make_samples();
+  bench_make_samples(samples, REQUESTS, 4242);
   printf("nocturna %s, Swiss Ephemeris %s; %d requests per run, random charts 1900-2099\n",
          noc_version(), noc_swe_version(ctx), REQUESTS);
   double natal = 0;
@@ -122,7 +70,7 @@ int main(void) {
     double us[RUNS];
     for (int r = 0; r < RUNS; r++)
       us[r] = pass(&env, &cases[c], &out);
-    qsort(us, RUNS, sizeof us[0], cmp_double);
+    bench_sort(us, RUNS);
     if (c == 0) natal = us[RUNS / 2];
     printf("%-40s %9.2f %9.2f %9.2f  us/request (min/median/max)  %5.2f natal charts\n",
            cases[c].name, us[0], us[RUNS / 2], us[RUNS - 1], us[RUNS / 2] / natal);
