@@ -151,9 +151,7 @@ static int teardown(void **state) {
   noc_store_close(f->a);
   noc_store_close(f->b);
   if (f->pg_admin_url[0]) {
-    char sql[128];
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", f->pg_db);
-    (void)pg_scratch_exec(f->pg_admin_url, sql);
+    pg_scratch_drop(f->pg_admin_url, f->pg_db);
   } else {
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", f->tmpdir);
@@ -494,15 +492,11 @@ static int pg_setup(void **state) {
   fx *f = calloc(1, sizeof *f);
   if (f == NULL) return -1;
   snprintf(f->pg_admin_url, sizeof f->pg_admin_url, "%s", url);
-  snprintf(f->pg_db, sizeof f->pg_db, "noc_idver_%d_%ld", (int)getpid(),
-           (long)(time(NULL) % 100000));
-  char sql[128];
-  snprintf(sql, sizeof sql, "CREATE DATABASE %s", f->pg_db);
-  if (!pg_scratch_exec(url, sql)) {
+  if (!pg_scratch_create(url, "noc_idver", f->pg_db, sizeof f->pg_db, f->cfg.url,
+                         sizeof f->cfg.url)) {
     free(f);
     return -1;
   }
-  pg_scratch_url(url, f->pg_db, f->cfg.url, sizeof f->cfg.url);
   f->cfg.pool_size = 3;
   f->a = open_store(&f->cfg);
   f->b = open_store(&f->cfg);

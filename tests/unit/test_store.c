@@ -61,15 +61,11 @@ static int pg_setup(void **state) {
   suite *st = calloc(1, sizeof *st);
   if (st == NULL) return -1;
   snprintf(st->pg_admin_url, sizeof st->pg_admin_url, "%s", url);
-  snprintf(st->pg_db, sizeof st->pg_db, "noc_store_test_%d_%ld", (int)getpid(),
-           (long)(time(NULL) % 100000));
-  char sql[128];
-  snprintf(sql, sizeof sql, "CREATE DATABASE %s", st->pg_db);
-  if (!pg_scratch_exec(url, sql)) {
+  if (!pg_scratch_create(url, "noc_store_test", st->pg_db, sizeof st->pg_db, st->cfg.url,
+                         sizeof st->cfg.url)) {
     free(st);
     return -1;
   }
-  pg_scratch_url(url, st->pg_db, st->cfg.url, sizeof st->cfg.url);
   st->cfg.pool_size = 4;
   st->s = open_store(&st->cfg);
   *state = st;
@@ -80,9 +76,7 @@ static int teardown(void **state) {
   suite *st = *state;
   noc_store_close(st->s);
   if (st->pg_admin_url[0]) {
-    char sql[128];
-    snprintf(sql, sizeof sql, "DROP DATABASE IF EXISTS %s", st->pg_db);
-    pg_scratch_exec(st->pg_admin_url, sql);
+    pg_scratch_drop(st->pg_admin_url, st->pg_db);
   } else {
     char cmd[300];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", st->tmpdir);
