@@ -18,7 +18,7 @@ import tempfile
 import time
 import uuid
 
-from nocturna_test import BIN, Checks  # noqa: F401  (re-exported for the tests)
+from nocturna_test import BIN, Checks, ServerProcess  # noqa: F401  (re-exported for the tests)
 
 _LIVE = []
 SANITIZER_MARKERS = ("WARNING: ThreadSanitizer", "ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
@@ -50,7 +50,7 @@ def sign_token(secret, claims, header=None):
     return f"{h}.{p}.{b64url(mac)}"
 
 
-class Server:
+class Server(ServerProcess):
     """One server process. Use as a context manager; env entries override the defaults."""
 
     def __init__(self, env=None, args=(), start_timeout=30):
@@ -75,33 +75,8 @@ class Server:
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=self._log, env=full_env)
         _LIVE.append(self)
-        self.port = self._wait_started(start_timeout)
+        self.port = self.wait_started(start_timeout)
         self.base = f"http://127.0.0.1:{self.port}"
-
-    def _wait_started(self, timeout):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in self.log_lines():
-                if line.get("msg") == "server started":
-                    return int(line["port"])
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.log_text()}")
-            time.sleep(0.05)
-        self.kill()
-        raise RuntimeError("server did not start: " + self.log_text())
-
-    def log_text(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode(errors="replace")
-
-    def log_lines(self):
-        out = []
-        for raw in self.log_text().splitlines():
-            try:
-                out.append(json.loads(raw))
-            except ValueError:
-                out.append({"unparsed": raw})
-        return out
 
     def url(self, path):
         return self.base + path
@@ -140,19 +115,7 @@ class Server:
 
     def stop(self, sig=signal.SIGTERM, timeout=30):
         """Sends sig and returns the exit status (None if it had to be killed)."""
-        if self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-                return None
-        return self.proc.returncode
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
+        return self.signal_and_wait(sig, timeout)
 
     def __enter__(self):
         return self

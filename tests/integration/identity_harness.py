@@ -17,11 +17,10 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 
 import requests
 
-from nocturna_test import BIN, Checks  # noqa: F401  (re-exported)
+from nocturna_test import BIN, Checks, ServerProcess  # noqa: F401  (re-exported)
 
 ADMIN_PW = "correct horse battery staple"
 # argon2id at 8 MiB, t=1 keeps tests quick under ASan; the production default is 64 MiB, t=2.
@@ -73,7 +72,7 @@ def kid_of(secret):
     return "k" + hashlib.sha256(b"nocturna-kid:" + secret.encode()).hexdigest()[:16]
 
 
-class IdServer:
+class IdServer(ServerProcess):
     """One server process with its own data dir. env entries override the defaults (None
     removes a variable). The first start creates the admin (password ADMIN_PW) and writes
     <data>/service-token."""
@@ -107,35 +106,12 @@ class IdServer:
                                      stdin=subprocess.DEVNULL, stdout=self._out,
                                      stderr=self._log, env=self.env)
         _LIVE.append(self)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            for line in self.log_lines():
-                if line.get("msg") == "server started":
-                    self.port = int(line["port"])
-                    self.base = f"http://127.0.0.1:{self.port}"
-                    return
-            if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited with {self.proc.returncode}: {self.log_text()}")
-            time.sleep(0.05)
-        self.kill()
-        raise RuntimeError("server did not start: " + self.log_text())
-
-    def log_text(self):
-        with open(self.log_path, "rb") as f:
-            return f.read().decode(errors="replace")
+        self.port = self.wait_started(timeout)
+        self.base = f"http://127.0.0.1:{self.port}"
 
     def out_text(self):
         with open(self.out_path, "rb") as f:
             return f.read().decode(errors="replace")
-
-    def log_lines(self):
-        out = []
-        for raw in self.log_text().splitlines():
-            try:
-                out.append(json.loads(raw))
-            except ValueError:
-                out.append({"unparsed": raw})
-        return out
 
     # ---- HTTP ----
     def call(self, method, path, token=None, timeout=30, **kw):
@@ -188,24 +164,14 @@ class IdServer:
 
     # ---- life cycle ----
     def stop(self, sig=signal.SIGTERM, timeout=30):
-        if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(sig)
-            try:
-                self.proc.wait(timeout)
-            except subprocess.TimeoutExpired:
-                self.kill()
-                return None
-        code = self.proc.returncode if self.proc else 0
+        code = self.signal_and_wait(sig, timeout)
+        if code is None:
+            return None
         if self in _LIVE:
             _LIVE.remove(self)
         self._log.close()
         self._out.close()
         return code
-
-    def kill(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.wait()
 
     def problems(self):
         text = self.log_text()

@@ -6,7 +6,6 @@ SQL-injection strings in every text field, duplicate registration races, and fai
 throttling per account and per address (429 with Retry-After)."""
 import hashlib
 import json
-import os
 import threading
 import time
 import urllib.parse

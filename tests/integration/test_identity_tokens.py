@@ -9,7 +9,7 @@ import stat
 import tempfile
 import time
 
-from identity_harness import BIN, Checks, IdServer, arm_timeout, decode, error_code, error_message
+from identity_harness import Checks, IdServer, arm_timeout, decode, error_code, error_message
 
 arm_timeout(600)
 C = Checks("identity_tokens")

@@ -7,7 +7,6 @@ shared budget is enforced again. The Redis password never appears in either serv
 Skipped (exit 0 with a note) only when redis-server is not installed."""
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
