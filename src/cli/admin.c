@@ -123,23 +123,9 @@ static void list_print(const noc_user *list, int n, bool json) {
 
 static int admin_list(int argc, char **argv) {
   const char *prog = "nocturna admin list";
-  const char *data_dir = NULL;
-  bool json = false, all = false;
-  for (int i = 1; i < argc; i++) {
-    int r = noc_cli_opt(prog, argc, argv, &i, "--data-dir", &data_dir);
-    if (r < 0) return NOC_EXIT_USAGE;
-    if (r == 0 && strcmp(argv[i], "--json") == 0) {
-      json = true;
-    } else if (r == 0 && strcmp(argv[i], "--all") == 0) {
-      all = true;
-    } else if (r == 0) {
-      fprintf(stderr, "%s: unknown argument '%s'\n", prog, argv[i]);
-      return NOC_EXIT_USAGE;
-    }
-  }
+  bool json, all;
   noc_cli_env e;
-  int rc = noc_cli_env_config(&e, prog, data_dir);
-  if (rc == NOC_EXIT_OK) rc = noc_cli_env_identity(&e);
+  int rc = noc_cli_list_env(prog, argc, argv, &json, &all, &e);
   if (rc != NOC_EXIT_OK) return rc;
   noc_user *list = calloc(LIST_MAX, sizeof *list);
   int n = 0;

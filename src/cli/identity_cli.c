@@ -48,6 +48,28 @@ int noc_cli_one_arg_env(const char *prog, const char *what, int argc, char **arg
   return rc;
 }
 
+int noc_cli_list_env(const char *prog, int argc, char **argv, bool *json, bool *all,
+                     noc_cli_env *e) {
+  const char *data_dir = NULL;
+  *json = false;
+  if (all) *all = false;
+  for (int i = 1; i < argc; i++) {
+    int r = noc_cli_opt(prog, argc, argv, &i, "--data-dir", &data_dir);
+    if (r < 0) return NOC_EXIT_USAGE;
+    if (r == 0 && strcmp(argv[i], "--json") == 0) {
+      *json = true;
+    } else if (r == 0 && all != NULL && strcmp(argv[i], "--all") == 0) {
+      *all = true;
+    } else if (r == 0) {
+      fprintf(stderr, "%s: unknown argument '%s'\n", prog, argv[i]);
+      return NOC_EXIT_USAGE;
+    }
+  }
+  int rc = noc_cli_env_config(e, prog, data_dir);
+  if (rc == NOC_EXIT_OK) rc = noc_cli_env_identity(e);
+  return rc;
+}
+
 int noc_cli_int(const char *prog, const char *name, const char *value, long min, long max,
                 long *out) {
   errno = 0;

@@ -42,6 +42,11 @@ int noc_cli_opt(const char *prog, int argc, char **argv, int *i, const char *nam
  * owns *e and must close it. */
 int noc_cli_one_arg_env(const char *prog, const char *what, int argc, char **argv, const char **arg,
                         noc_cli_env *e);
+/* For the list commands (`token list`, `admin list`): parses --data-dir, --json and, when all is
+ * not NULL, --all; reads the configuration and opens identity into *e. Returns an exit status;
+ * on success the caller owns *e and must close it. */
+int noc_cli_list_env(const char *prog, int argc, char **argv, bool *json, bool *all,
+                     noc_cli_env *e);
 /* A whole number in [min, max] or -1 after a message. */
 int noc_cli_int(const char *prog, const char *name, const char *value, long min, long max,
                 long *out);

@@ -241,21 +241,9 @@ static void list_json(const noc_svc_token *list, int n, int64_t now) {
 
 static int token_list(int argc, char **argv) {
   const char *prog = "nocturna token list";
-  const char *data_dir = NULL;
-  bool json = false;
-  for (int i = 1; i < argc; i++) {
-    int r = noc_cli_opt(prog, argc, argv, &i, "--data-dir", &data_dir);
-    if (r < 0) return NOC_EXIT_USAGE;
-    if (r == 0 && strcmp(argv[i], "--json") == 0) {
-      json = true;
-    } else if (r == 0) {
-      fprintf(stderr, "%s: unknown argument '%s'\n", prog, argv[i]);
-      return NOC_EXIT_USAGE;
-    }
-  }
+  bool json;
   noc_cli_env e;
-  int rc = noc_cli_env_config(&e, prog, data_dir);
-  if (rc == NOC_EXIT_OK) rc = noc_cli_env_identity(&e);
+  int rc = noc_cli_list_env(prog, argc, argv, &json, NULL, &e);
   if (rc != NOC_EXIT_OK) return rc;
   noc_svc_token *list = calloc(LIST_MAX, sizeof *list);
   int n = 0;
