@@ -12,25 +12,8 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "api_fixture.h"
 #include "nocturna/nocturna.h"
-
-static noc_ctx *ctx;
-static noc_tzdb *tzdb;
-
-static int setup(void **state) {
-  (void)state;
-  noc_error err;
-  if (noc_ctx_open(&ctx, NULL, &err) != NOC_OK) return -1;
-  tzdb = noc_tzdb_open(NULL);
-  return tzdb ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  noc_tzdb_close(tzdb);
-  noc_ctx_close(ctx);
-  return 0;
-}
 
 typedef struct answer {
   noc_response resp;
@@ -505,5 +488,5 @@ int main(void) {
       cmocka_unit_test(test_settings),
       cmocka_unit_test(test_heliocentric_natal),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, api_setup, api_teardown);
 }

@@ -14,26 +14,9 @@
 #include <jansson.h>
 
 #include "nocturna/events.h"
+#include "api_fixture.h"
 #include "nocturna/nocturna.h"
 #include "nocturna/rectify.h"
-
-static noc_ctx *ctx;
-static noc_tzdb *tzdb;
-
-static int setup(void **state) {
-  (void)state;
-  noc_error err;
-  if (noc_ctx_open(&ctx, NULL, &err) != NOC_OK) return -1;
-  tzdb = noc_tzdb_open(NULL);
-  return tzdb ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  noc_tzdb_close(tzdb);
-  noc_ctx_close(ctx);
-  return 0;
-}
 
 static noc_time at(const char *iso) {
   noc_time t;
@@ -320,5 +303,5 @@ int main(void) {
       cmocka_unit_test(test_axis_counted_once),
       cmocka_unit_test(test_endpoint),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, api_setup, api_teardown);
 }

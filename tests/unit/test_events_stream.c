@@ -11,25 +11,8 @@
 #include <cmocka.h>
 
 #include "api/events_stream.h"
+#include "api_fixture.h"
 #include "nocturna/nocturna.h"
-
-static noc_ctx *ctx;
-static noc_tzdb *tzdb;
-
-static int setup(void **state) {
-  (void)state;
-  noc_error err;
-  if (noc_ctx_open(&ctx, NULL, &err) != NOC_OK) return -1;
-  tzdb = noc_tzdb_open(NULL);
-  return tzdb ? 0 : -1;
-}
-
-static int teardown(void **state) {
-  (void)state;
-  noc_tzdb_close(tzdb);
-  noc_ctx_close(ctx);
-  return 0;
-}
 
 static const char LONG[] = "{\"start\":\"2000-01-01T00:00:00Z\",\"end\":\"2012-01-01T00:00:00Z\","
                            "\"events\":[\"lunar_phase\",{\"kind\":\"sign_ingress\","
@@ -157,5 +140,5 @@ int main(void) {
       cmocka_unit_test(test_open_fails_on_input_errors),
       cmocka_unit_test(test_free_mid_stream),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, api_setup, api_teardown);
 }
