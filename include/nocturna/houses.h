@@ -36,6 +36,10 @@ noc_status noc_houses_calc(noc_ctx *ctx, const noc_time *t, double latitude, dou
                            const noc_house_system *system, const noc_calc_options *opt, bool strict,
                            noc_houses *out, noc_error *err);
 
+/* Longitude of a chart angle: ASC, MC, DESC, IC or VERTEX (the caller passes one of them;
+ * noc_body_is_angle tells). */
+double noc_houses_angle(const noc_houses *h, noc_body angle);
+
 /* House number (1-based) of an ecliptic longitude, by the cusps (ecliptic convention). */
 int noc_house_of(const noc_houses *h, double longitude);
 

@@ -20,21 +20,6 @@ noc_status noc_chart_houses(noc_api_call *call, const noc_chart_in *in, noc_hous
   return NOC_OK;
 }
 
-static double angle_longitude(const noc_houses *h, noc_body b) {
-  switch (b) {
-  case NOC_ASC:
-    return h->asc;
-  case NOC_MC:
-    return h->mc;
-  case NOC_DESC:
-    return noc_norm360(h->asc + 180.0);
-  case NOC_IC:
-    return noc_norm360(h->mc + 180.0);
-  default:
-    return h->vertex;
-  }
-}
-
 noc_status noc_chart_points(noc_api_call *call, const noc_chart_in *in, const noc_houses *h,
                             const noc_body *bodies, int n, noc_chart_point *out) {
   for (int i = 0; i < n; i++) {
@@ -45,7 +30,7 @@ noc_status noc_chart_points(noc_api_call *call, const noc_chart_in *in, const no
       if (h == NULL)
         return noc_fail(&call->err, NOC_ERR_VALIDATION, "planets",
                         "%s needs latitude and longitude", noc_body_name(bodies[i]));
-      p->pos.longitude = angle_longitude(h, bodies[i]);
+      p->pos.longitude = noc_houses_angle(h, bodies[i]);
       p->has_speed = false;
     } else {
       noc_status st =

@@ -94,30 +94,37 @@ static noc_status read_orb_map(noc_api_call *call, json_t *obj, const char *pref
   return NOC_OK;
 }
 
+noc_status noc_in_aspect_list(noc_api_call *call, json_t *list, const char *path,
+                              bool enabled[NOC_ASP_COUNT]) {
+  if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > NOC_ASP_COUNT)
+    return noc_fail(&call->err, NOC_ERR_VALIDATION, path, "must be a list of 1 to %d aspect names",
+                    NOC_ASP_COUNT);
+  bool seen[NOC_ASP_COUNT] = {false};
+  for (size_t i = 0; i < json_array_size(list); i++) {
+    json_t *item = json_array_get(list, i);
+    char ipath[NOC_ERR_FIELD_MAX];
+    snprintf(ipath, sizeof ipath, "%s[%zu]", path, i);
+    noc_aspect_type t;
+    if (!json_is_string(item) || !noc_aspect_from_name(json_string_value(item), &t))
+      return noc_fail(&call->err, NOC_ERR_VALIDATION, ipath,
+                      "unknown aspect (e.g. CONJUNCTION, TRINE, QUINCUNX)");
+    if (seen[t])
+      return noc_fail(&call->err, NOC_ERR_VALIDATION, ipath, "%s is listed twice",
+                      noc_aspect_def_get(t)->name);
+    seen[t] = true;
+  }
+  memcpy(enabled, seen, sizeof seen);
+  return NOC_OK;
+}
+
 noc_status noc_in_aspect_options(noc_api_call *call, json_t *obj, const char *prefix,
                                  noc_aspect_config *cfg) {
   char path[NOC_ERR_FIELD_MAX];
   json_t *list = json_object_get(obj, "aspects");
   if (list && !json_is_null(list)) {
     noc_in_path(path, sizeof path, prefix, "aspects");
-    if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > NOC_ASP_COUNT)
-      return noc_fail(&call->err, NOC_ERR_VALIDATION, path,
-                      "must be a list of 1 to %d aspect names", NOC_ASP_COUNT);
-    bool seen[NOC_ASP_COUNT] = {false};
-    for (size_t i = 0; i < json_array_size(list); i++) {
-      json_t *item = json_array_get(list, i);
-      char ipath[NOC_ERR_FIELD_MAX];
-      snprintf(ipath, sizeof ipath, "%s[%zu]", path, i);
-      noc_aspect_type t;
-      if (!json_is_string(item) || !noc_aspect_from_name(json_string_value(item), &t))
-        return noc_fail(&call->err, NOC_ERR_VALIDATION, ipath,
-                        "unknown aspect (e.g. CONJUNCTION, TRINE, QUINCUNX)");
-      if (seen[t])
-        return noc_fail(&call->err, NOC_ERR_VALIDATION, ipath, "%s is listed twice",
-                        noc_aspect_def_get(t)->name);
-      seen[t] = true;
-    }
-    memcpy(cfg->enabled, seen, sizeof seen);
+    noc_status st = noc_in_aspect_list(call, list, path, cfg->enabled);
+    if (st != NOC_OK) return st;
   }
   noc_status st;
   if ((st = noc_in_number(call, obj, prefix, "orb_multiplier", false, 0.1, 3.0,

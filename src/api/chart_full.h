@@ -42,6 +42,11 @@ void noc_out_chart_fields(noc_api_call *call, const noc_chart_point *pts, int n,
  * body itself. *prefix is the JSON path prefix for errors ("options" or ""). */
 noc_status noc_in_options(noc_api_call *call, json_t **opts, const char **prefix);
 
+/* A list of distinct aspect names at path into enabled (true for the listed ones, false for
+ * the rest); on an error enabled is untouched and the error names the item. */
+noc_status noc_in_aspect_list(noc_api_call *call, json_t *list, const char *path,
+                              bool enabled[NOC_ASP_COUNT]);
+
 /* Aspect options of obj (aspects, orb_multiplier, orbs, body_orbs, exact_window_days) over the
  * defaults already in cfg. */
 noc_status noc_in_aspect_options(noc_api_call *call, json_t *obj, const char *prefix,

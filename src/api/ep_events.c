@@ -38,21 +38,6 @@ noc_status noc_ev_in_instant(noc_api_call *call, const char *key, bool date_only
   return NOC_OK;
 }
 
-static double natal_angle(const noc_houses *h, noc_body b) {
-  switch (b) {
-  case NOC_ASC:
-    return h->asc;
-  case NOC_MC:
-    return h->mc;
-  case NOC_DESC:
-    return noc_norm360(h->asc + 180.0);
-  case NOC_IC:
-    return noc_norm360(h->mc + 180.0);
-  default:
-    return h->vertex;
-  }
-}
-
 noc_status noc_ev_natal_point(noc_api_call *call, const noc_ev_natal *n, noc_body b,
                               const char *field, double *lon) {
   if (!n->present) return noc_fail(&call->err, NOC_ERR_VALIDATION, field, "needs natal_chart");
@@ -60,7 +45,7 @@ noc_status noc_ev_natal_point(noc_api_call *call, const noc_ev_natal *n, noc_bod
     if (!n->has_houses)
       return noc_fail(&call->err, NOC_ERR_VALIDATION, field,
                       "%s needs natal_chart with latitude and longitude", noc_body_name(b));
-    *lon = natal_angle(&n->houses, b);
+    *lon = noc_houses_angle(&n->houses, b);
     return NOC_OK;
   }
   noc_position pos;

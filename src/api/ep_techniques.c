@@ -407,21 +407,6 @@ static void composite_point(const noc_chart_point *p, const noc_chart_point *q, 
                  &o->declination);
 }
 
-static double angle_of(const noc_houses *h, noc_body b) {
-  switch (b) {
-  case NOC_ASC:
-    return h->asc;
-  case NOC_MC:
-    return h->mc;
-  case NOC_DESC:
-    return noc_norm360(h->asc + 180.0);
-  case NOC_IC:
-    return noc_norm360(h->mc + 180.0);
-  default:
-    return h->vertex;
-  }
-}
-
 static noc_status midpoint_composite(noc_api_call *call, two_charts *tc, noc_full_chart *out) {
   noc_status st = compute_two(call, tc);
   if (st != NOC_OK) return st;
@@ -440,7 +425,8 @@ static noc_status midpoint_composite(noc_api_call *call, two_charts *tc, noc_ful
       /* An angle is the composite houses' own, not the midpoint of the two angles. */
       memset(&out->points[i], 0, sizeof out->points[i]);
       out->points[i].body = a->points[i].body;
-      if (out->has_houses) out->points[i].pos.longitude = angle_of(&out->houses, a->points[i].body);
+      if (out->has_houses)
+        out->points[i].pos.longitude = noc_houses_angle(&out->houses, a->points[i].body);
     } else {
       composite_point(&a->points[i], &b->points[i], out->eps, out->ayanamsa, &out->points[i]);
     }

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "api/chart_full.h"
 #include "api/points_chart.h"
 #include "nocturna/zodiac.h"
 
@@ -125,26 +126,7 @@ noc_status noc_popt_aspects(noc_api_call *call, bool *enabled) {
   if (obj == NULL) return NOC_OK;
   char path[NOC_ERR_FIELD_MAX];
   noc_in_path(path, sizeof path, prefix, "aspects");
-  json_t *list = json_object_get(obj, "aspects");
-  if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > NOC_ASP_COUNT)
-    return noc_fail(&call->err, NOC_ERR_VALIDATION, path, "must be a list of 1 to %d aspect names",
-                    NOC_ASP_COUNT);
-  for (int i = 0; i < NOC_ASP_COUNT; i++)
-    enabled[i] = false;
-  for (size_t i = 0; i < json_array_size(list); i++) {
-    json_t *item = json_array_get(list, i);
-    char ipath[NOC_ERR_FIELD_MAX];
-    snprintf(ipath, sizeof ipath, "%s[%zu]", path, i);
-    noc_aspect_type t;
-    if (!json_is_string(item) || !noc_aspect_from_name(json_string_value(item), &t))
-      return noc_fail(&call->err, NOC_ERR_VALIDATION, ipath,
-                      "unknown aspect (e.g. CONJUNCTION, TRINE, QUINCUNX)");
-    if (enabled[t])
-      return noc_fail(&call->err, NOC_ERR_VALIDATION, ipath, "%s is listed twice",
-                      noc_aspect_def_get(t)->name);
-    enabled[t] = true;
-  }
-  return NOC_OK;
+  return noc_in_aspect_list(call, json_object_get(obj, "aspects"), path, enabled);
 }
 
 static noc_status choose_bodies(noc_api_call *call, noc_pchart *pc, const noc_pchart_spec *spec) {

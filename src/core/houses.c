@@ -121,3 +121,18 @@ int noc_house_of(const noc_houses *h, double longitude) {
   }
   return 1;
 }
+
+double noc_houses_angle(const noc_houses *h, noc_body angle) {
+  switch (angle) {
+  case NOC_ASC:
+    return h->asc;
+  case NOC_MC:
+    return h->mc;
+  case NOC_DESC:
+    return noc_norm360(h->asc + 180.0);
+  case NOC_IC:
+    return noc_norm360(h->mc + 180.0);
+  default:
+    return h->vertex;
+  }
+}
