@@ -22,10 +22,11 @@ RUN cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DNOC_BUILD_TESTS=OFF \
     && cmake --build build -j "$(nproc)" --target nocturna
 
 # ---- runtime: the binary, its libraries, the ephemeris files and the time-zone database ------
+# (Swiss Ephemeris itself is linked into the binary: src/core/ephe_stream.c says why.)
 FROM debian:12-slim
 ENV DEBIAN_FRONTEND=noninteractive
 RUN apt-get update -q && apt-get install -y -q --no-install-recommends \
-      libswe2.0 swe-standard-data tzdata libmicrohttpd12 libjansson4 libsodium23 libuuid1 \
+      swe-standard-data tzdata libmicrohttpd12 libjansson4 libsodium23 libuuid1 \
       libsqlite3-0 libpq5 libhiredis0.14 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --home-dir /data --shell /usr/sbin/nologin nocturna \

@@ -74,7 +74,8 @@ run() {
 }
 
 # The endpoint table: every request body the API and the CLI accept.
-build fuzz_request "-lswe -ljansson -lsodium -luuid -lm -ldl -lpthread" \
+# Swiss Ephemeris statically, its fopen redirected: the same file reads as the service's.
+build fuzz_request "-l:libswe.a -Wl,--wrap=fopen,--wrap=fopen64 -ljansson -lsodium -luuid -lm -ldl -lpthread" \
   src/core/*.c src/util/*.c src/api/*.c fuzz/fuzz_request.c
 # The token verifier: what every request's Authorization header reaches first.
 build fuzz_jwt "-ljansson -lsodium -lpthread" src/http/jwt.c fuzz/fuzz_jwt.c

@@ -36,6 +36,7 @@ noc_status noc_ctx_open(noc_ctx **out, const char *ephe_path, noc_error *err) {
   }
   ctx->owner = pthread_self();
   ctx->sid_mode = -1;
+  noc_ephe_streams_bind(ctx);
   /* An explicit path: the compiled default starts with ".", where a stray file would win. */
   swe_set_ephe_path(ctx->ephe_path);
   char version[AS_MAXCH];
@@ -44,6 +45,7 @@ noc_status noc_ctx_open(noc_ctx **out, const char *ephe_path, noc_error *err) {
   noc_status st = ctx_check_files(err);
   if (st != NOC_OK) {
     swe_close();
+    noc_ephe_streams_release(ctx);
     free(ctx);
     return st;
   }
@@ -53,7 +55,8 @@ noc_status noc_ctx_open(noc_ctx **out, const char *ephe_path, noc_error *err) {
 
 void noc_ctx_close(noc_ctx *ctx) {
   if (ctx == NULL) return;
-  swe_close(); /* releases this thread's file descriptors */
+  swe_close(); /* closes this thread's ephemeris files */
+  noc_ephe_streams_release(ctx);
   free(ctx);
 }
 
