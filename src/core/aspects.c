@@ -3,6 +3,7 @@
 #include "nocturna/aspects.h"
 
 #include <math.h>
+#include <string.h>
 #include <strings.h>
 
 #include "core/aspects_internal.h"
@@ -86,31 +87,70 @@ bool noc_aspect_is_applying(double d, double rel, double angle) {
   return side * separation_rate(d, rel) < 0.0;
 }
 
+/* The closest match so far of a pair's scan. A local of the scanning function, so that it stays
+ * in registers rather than behind the out-pointers. */
+typedef struct {
+  int type; /* -1: none yet */
+  double orb, eff;
+} closest_match;
+
+/* Keeps type when it is within its orb and closer than the best so far; on a tie the earlier. */
+static inline void match_offer(closest_match *m, int type, double orb, double eff) {
+  if (orb <= eff && orb < m->orb) *m = (closest_match){type, orb, eff};
+}
+
+static inline int match_result(const closest_match *m, double *orb_out, double *eff_out) {
+  if (m->type >= 0) {
+    *orb_out = m->orb;
+    *eff_out = m->eff;
+  }
+  return m->type;
+}
+
 /* The enabled type with the smallest orb that is within its effective orb, or -1. */
 int noc_aspect_closest_type(const noc_aspect_config *cfg, noc_body a, noc_body b, double sep,
                             double *orb_out, double *eff_out) {
   /* A body's own orb, when set, replaces every type's orb for its pairs (effective_orb):
-   * decided once per pair, the loop is a subtraction and a compare per type. The best so far
-   * lives in locals, not behind the out-pointers, so it stays in registers. */
+   * decided once per pair, the loop is a subtraction and a compare per type. */
   bool by_body = cfg->body_orb[a] > 0.0 || cfg->body_orb[b] > 0.0;
   double pair_eff = effective_orb(cfg, a, b, NOC_ASP_CONJUNCTION);
-  double mult = cfg->orb_multiplier, best_orb = INFINITY, best_eff = 0.0;
-  int best = -1;
+  double mult = cfg->orb_multiplier;
+  closest_match best = {-1, INFINITY, 0.0};
   for (int i = 0; i < NOC_ASP_COUNT; i++) {
     if (!cfg->enabled[i]) continue;
-    double orb = fabs(sep - aspect_defs[i].angle);
-    double eff = by_body ? pair_eff : cfg->orb[i] * mult;
-    if (orb <= eff && orb < best_orb) {
-      best = i;
-      best_orb = orb;
-      best_eff = eff;
-    }
+    match_offer(&best, i, fabs(sep - aspect_defs[i].angle),
+                by_body ? pair_eff : cfg->orb[i] * mult);
   }
-  if (best >= 0) {
-    *orb_out = best_orb;
-    *eff_out = best_eff;
+  return match_result(&best, orb_out, eff_out);
+}
+
+_Static_assert(NOC_ASP_COUNT <= 32, "the sieve keeps one bit per aspect type");
+
+void noc_aspect_sieve_init(noc_aspect_sieve *sieve, const noc_aspect_config *cfg) {
+  memset(sieve, 0, sizeof *sieve);
+  for (int i = 0; i < NOC_ASP_COUNT; i++) {
+    double eff = cfg->orb[i] * cfg->orb_multiplier;
+    if (!cfg->enabled[i] || !(eff >= 0.0)) continue; /* never within orb */
+    double lo = fmax(aspect_defs[i].angle - eff, 0.0), hi = fmin(aspect_defs[i].angle + eff, 180.0);
+    for (int k = (int)lo; k <= (int)hi; k++)
+      sieve->near[k] |= 1u << i;
   }
-  return best;
+}
+
+int noc_aspect_closest_type_sieved(const noc_aspect_sieve *sieve, const noc_aspect_config *cfg,
+                                   noc_body a, noc_body b, double sep, double *orb_out,
+                                   double *eff_out) {
+  /* A body's own orb gives every type the same orb, which the sieve does not know. */
+  if (cfg->body_orb[a] > 0.0 || cfg->body_orb[b] > 0.0 || !(sep >= 0.0 && sep <= 180.0))
+    return noc_aspect_closest_type(cfg, a, b, sep, orb_out, eff_out);
+  double mult = cfg->orb_multiplier;
+  closest_match best = {-1, INFINITY, 0.0};
+  /* In type order, with the same comparisons as the full scan: the same winner on ties. */
+  for (uint32_t m = sieve->near[(int)sep]; m != 0; m &= m - 1) {
+    int i = __builtin_ctz(m);
+    match_offer(&best, i, fabs(sep - aspect_defs[i].angle), cfg->orb[i] * mult);
+  }
+  return match_result(&best, orb_out, eff_out);
 }
 
 static void fill_aspect(const noc_aspect_point *points, int i, int j, int type, double orb,
@@ -162,12 +202,15 @@ static noc_status check_input(const noc_aspect_point *points, int n, const noc_a
 /* Pairs i < j in order; stores at most cap, counts all. */
 static int detect_all(const noc_aspect_point *points, int n, const noc_aspect_config *cfg,
                       noc_aspect *out, int cap) {
+  noc_aspect_sieve sieve;
+  noc_aspect_sieve_init(&sieve, cfg);
   int found = 0;
   for (int i = 0; i < n; i++) {
     for (int j = i + 1; j < n; j++) {
       double sep = fabs(noc_angle_diff(points[i].longitude, points[j].longitude));
       double orb = 0.0, eff = 0.0;
-      int type = noc_aspect_closest_type(cfg, points[i].body, points[j].body, sep, &orb, &eff);
+      int type = noc_aspect_closest_type_sieved(&sieve, cfg, points[i].body, points[j].body, sep,
+                                                &orb, &eff);
       if (type < 0) continue;
       if (found < cap) fill_aspect(points, i, j, type, orb, eff, &out[found]);
       found++;

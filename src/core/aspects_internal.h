@@ -3,6 +3,7 @@
 #define NOC_CORE_ASPECTS_INTERNAL_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "core/rootfind.h"
 #include "nocturna/aspects.h"
@@ -15,6 +16,19 @@ bool noc_aspect_is_applying(double d, double rel, double angle);
  * (0..180) of bodies a and b, or -1; fills the orb and the effective orb. */
 int noc_aspect_closest_type(const noc_aspect_config *cfg, noc_body a, noc_body b, double sep,
                             double *orb_out, double *eff_out);
+
+/* For each whole degree of separation, the types that can be within orb there: a superset, built
+ * once per search from the configuration, so that a pair tries the one or two types near its
+ * separation instead of all of them. */
+typedef struct noc_aspect_sieve {
+  uint32_t near[181]; /* bit t: type t's orb reaches into [degree, degree + 1) */
+} noc_aspect_sieve;
+
+void noc_aspect_sieve_init(noc_aspect_sieve *sieve, const noc_aspect_config *cfg);
+/* noc_aspect_closest_type, same answer, through the sieve built from the same cfg. */
+int noc_aspect_closest_type_sieved(const noc_aspect_sieve *sieve, const noc_aspect_config *cfg,
+                                   noc_body a, noc_body b, double sep, double *orb_out,
+                                   double *eff_out);
 
 /* A body's longitude and speed at the search's start instant, when already known: a chart's
  * pairs share them, which saves two ephemeris calls per pair. */

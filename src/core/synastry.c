@@ -31,13 +31,16 @@ noc_status noc_cross_aspects_find(const noc_aspect_point *a, int na, const noc_a
   if (!(cfg->orb_multiplier > 0.0) || !isfinite(cfg->orb_multiplier))
     return noc_fail(err, NOC_ERR_VALIDATION, "orb_multiplier",
                     "orb_multiplier must be a positive number");
+  noc_aspect_sieve sieve;
+  noc_aspect_sieve_init(&sieve, cfg);
   int found = 0;
   for (int i = 0; i < na; i++) {
     for (int j = 0; j < nb; j++) {
       if (skip_same_body && a[i].body == b[j].body) continue;
       double d = noc_angle_diff(a[i].longitude, b[j].longitude);
       double orb = 0.0, eff = 0.0;
-      int type = noc_aspect_closest_type(cfg, a[i].body, b[j].body, fabs(d), &orb, &eff);
+      int type =
+          noc_aspect_closest_type_sieved(&sieve, cfg, a[i].body, b[j].body, fabs(d), &orb, &eff);
       if (type < 0) continue;
       if (found < cap) {
         double angle = noc_aspect_def_get((noc_aspect_type)type)->angle;

@@ -188,6 +188,54 @@ static void test_orb_overrides(void **state) {
   assert_near(out[1].strength, 1.0 - 5.0 / 5.5, 1e-12);
 }
 
+/* The sieve answers as the full scan does, with its orb and effective orb, for random
+ * configurations (types off, orbs from 0 to 12, multipliers, body orbs) and separations that
+ * include every orb's edges, whole degrees, 0 and 180. */
+static void test_sieve_same_as_scan(void **state) {
+  (void)state;
+  unsigned rnd = 12345;
+  int hits = 0;
+  for (int round = 0; round < 300; round++) {
+    noc_aspect_config cfg;
+    noc_aspect_config_default(&cfg);
+    for (int t = 0; t < NOC_ASP_COUNT; t++) {
+      rnd = rnd * 1103515245u + 12345u;
+      cfg.enabled[t] = round < 50 || (rnd >> 16) % 4 != 0;
+      cfg.orb[t] = round < 50 ? cfg.orb[t] : (double)((rnd >> 8) % 1200) / 100.0;
+    }
+    cfg.orb_multiplier = round % 3 == 0 ? 1.0 : 0.5 + round % 7 * 0.25;
+    if (round % 10 == 9) cfg.body_orb[NOC_MOON] = 6.0;
+    noc_aspect_sieve sieve;
+    noc_aspect_sieve_init(&sieve, &cfg);
+    double seps[4000];
+    int ns = 0;
+    for (int t = 0; t < NOC_ASP_COUNT; t++) {
+      double angle = noc_aspect_def_get((noc_aspect_type)t)->angle;
+      double eff = cfg.orb[t] * cfg.orb_multiplier;
+      double edges[] = {angle, angle - eff, angle + eff, nextafter(angle - eff, -1.0),
+                        nextafter(angle + eff, 200.0)};
+      for (size_t e = 0; e < sizeof edges / sizeof edges[0]; e++)
+        if (edges[e] >= 0.0 && edges[e] <= 180.0) seps[ns++] = edges[e];
+    }
+    for (int k = 0; k <= 180; k++)
+      seps[ns++] = k;
+    for (int k = 0; k < 500; k++) {
+      rnd = rnd * 1103515245u + 12345u;
+      seps[ns++] = (double)(rnd >> 8) / (double)(1u << 24) * 180.0;
+    }
+    for (int i = 0; i < ns; i++) {
+      noc_body a = round % 10 == 9 && i % 2 ? NOC_MOON : NOC_SUN, b = NOC_MARS;
+      double orb1 = -1, eff1 = -1, orb2 = -1, eff2 = -1;
+      int t1 = noc_aspect_closest_type(&cfg, a, b, seps[i], &orb1, &eff1);
+      int t2 = noc_aspect_closest_type_sieved(&sieve, &cfg, a, b, seps[i], &orb2, &eff2);
+      assert_int_equal(t1, t2);
+      assert_true(orb1 == orb2 && eff1 == eff2);
+      hits += t1 >= 0;
+    }
+  }
+  assert_true(hits > 10000); /* the comparison covered many real aspects */
+}
+
 static void test_cap(void **state) {
   (void)state;
   noc_aspect_point p[4] = {pt(NOC_SUN, 0, 1), pt(NOC_MOON, 1, 13), pt(NOC_MARS, 2, 0.5),
@@ -512,6 +560,7 @@ int main(void) {
       cmocka_unit_test(test_exact_planets),
       cmocka_unit_test(test_exact_nearest_through_stations),
       cmocka_unit_test(test_exact_cost),
+      cmocka_unit_test(test_sieve_same_as_scan),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
