@@ -121,6 +121,43 @@ static void test_invalid_utf8(void **state) {
   }
 }
 
+/* Numbers and integers are written straight into the buffer when it has room: near its bound
+ * they still either fit whole or set overflow, and what was written is the unbounded text's
+ * prefix that ends after the last whole item. */
+static void test_numbers_at_bound(void **state) {
+  (void)state;
+  noc_buf full;
+  noc_buf_init(&full, 4096);
+  noc_jw fw;
+  noc_jw_init(&fw, &full);
+  for (int i = 0; i < 40; i++) {
+    noc_jw_raw_int(&fw, (int64_t)i * -123456789);
+    noc_jw_raw_num(&fw, 359.1234567 - i * 7.5, 7);
+  }
+  for (size_t max = 1; max < 1200; max += 7) {
+    noc_buf buf;
+    noc_buf_init(&buf, max);
+    noc_jw w;
+    noc_jw_init(&w, &buf);
+    size_t last_whole = 0;
+    for (int i = 0; i < 40 && !buf.overflow; i++) {
+      noc_jw_raw_int(&w, (int64_t)i * -123456789);
+      if (!buf.overflow) last_whole = buf.len;
+      noc_jw_raw_num(&w, 359.1234567 - i * 7.5, 7);
+      if (!buf.overflow) last_whole = buf.len;
+    }
+    assert_true(buf.len <= max);
+    assert_int_equal(buf.len, last_whole);
+    if (buf.len > 0) {
+      assert_int_equal(buf.data[buf.len], '\0');
+      assert_memory_equal(buf.data, full.data, buf.len);
+    }
+    assert_true(buf.overflow || buf.len == full.len);
+    noc_buf_free(&buf);
+  }
+  noc_buf_free(&full);
+}
+
 static void test_bounds(void **state) {
   (void)state;
   noc_buf buf;
@@ -146,8 +183,8 @@ static void test_bounds(void **state) {
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_fixed), cmocka_unit_test(test_fixed_vs_printf),
+      cmocka_unit_test(test_fixed),    cmocka_unit_test(test_fixed_vs_printf),
       cmocka_unit_test(test_document), cmocka_unit_test(test_invalid_utf8),
-      cmocka_unit_test(test_bounds)};
+      cmocka_unit_test(test_bounds),   cmocka_unit_test(test_numbers_at_bound)};
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
