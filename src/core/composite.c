@@ -5,6 +5,7 @@
 
 #include <swephexp.h>
 
+#include "core/houses_internal.h"
 #include "nocturna/techniques.h"
 #include "nocturna/zodiac.h"
 
@@ -46,28 +47,8 @@ noc_status noc_houses_from_armc(double armc, double latitude, double eps, double
   char serr[AS_MAXCH] = "";
   int ret = swe_houses_armc_ex2(noc_norm360(armc), latitude, eps, system->letter, cusps, ascmc,
                                 NULL, NULL, serr);
-  out->requested = system;
-  out->used = system;
-  if (ret < 0) {
-    if (strict)
-      return noc_fail(err, NOC_ERR_VALIDATION, "house_system",
-                      "%s houses are undefined at latitude %.4f (inside the polar circle); "
-                      "choose another system or drop strict_houses to accept Porphyry",
-                      system->name, latitude);
-    out->used = noc_house_system_by_letter('O');
-    out->fell_back = true;
-  }
-  out->cusp_count = out->used->cusp_count;
-  for (int i = 0; i < out->cusp_count; i++)
-    out->cusps[i] = noc_norm360(cusps[i + 1] - ayanamsa);
-  out->asc = noc_norm360(ascmc[SE_ASC] - ayanamsa);
-  out->mc = noc_norm360(ascmc[SE_MC] - ayanamsa);
-  out->armc = noc_norm360(ascmc[SE_ARMC]);
-  out->vertex = noc_norm360(ascmc[SE_VERTEX] - ayanamsa);
-  out->equatorial_asc = noc_norm360(ascmc[SE_EQUASC] - ayanamsa);
-  out->co_asc_koch = noc_norm360(ascmc[SE_COASC1] - ayanamsa);
-  out->co_asc_munkasey = noc_norm360(ascmc[SE_COASC2] - ayanamsa);
-  out->polar_asc = noc_norm360(ascmc[SE_POLASC] - ayanamsa);
+  noc_status st = noc_houses_fill(ret, system, strict, latitude, cusps, ascmc, ayanamsa, out, err);
+  if (st != NOC_OK) return st;
   if (ayanamsa != 0.0) sign_based_cusps(out);
   return NOC_OK;
 }

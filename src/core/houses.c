@@ -6,6 +6,7 @@
 #include <swephexp.h>
 
 #include "core/context_internal.h"
+#include "core/houses_internal.h"
 #include "nocturna/houses.h"
 #include "nocturna/zodiac.h"
 
@@ -82,10 +83,15 @@ noc_status noc_houses_calc(noc_ctx *ctx, const noc_time *t, double latitude, dou
   char serr[AS_MAXCH] = "";
   int ret = swe_houses_ex2(t->jd_ut, flags, latitude, longitude, system->letter, cusps, ascmc, NULL,
                            NULL, serr);
+  return noc_houses_fill(ret, system, strict, latitude, cusps, ascmc, 0.0, out, err);
+}
+
+noc_status noc_houses_fill(int ret, const noc_house_system *system, bool strict, double latitude,
+                           const double *cusps, const double *ascmc, double shift, noc_houses *out,
+                           noc_error *err) {
   out->requested = system;
   out->used = system;
   if (ret < 0) {
-    /* Swiss Ephemeris answers ERR with Porphyry cusps where the system is undefined. */
     if (strict)
       return noc_fail(err, NOC_ERR_VALIDATION, "house_system",
                       "%s houses are undefined at latitude %.4f (inside the polar circle); "
@@ -96,15 +102,15 @@ noc_status noc_houses_calc(noc_ctx *ctx, const noc_time *t, double latitude, dou
   }
   out->cusp_count = out->used->cusp_count;
   for (int i = 0; i < out->cusp_count; i++)
-    out->cusps[i] = cusps[i + 1];
-  out->asc = ascmc[SE_ASC];
-  out->mc = ascmc[SE_MC];
-  out->armc = ascmc[SE_ARMC];
-  out->vertex = ascmc[SE_VERTEX];
-  out->equatorial_asc = ascmc[SE_EQUASC];
-  out->co_asc_koch = ascmc[SE_COASC1];
-  out->co_asc_munkasey = ascmc[SE_COASC2];
-  out->polar_asc = ascmc[SE_POLASC];
+    out->cusps[i] = noc_norm360(cusps[i + 1] - shift);
+  out->asc = noc_norm360(ascmc[SE_ASC] - shift);
+  out->mc = noc_norm360(ascmc[SE_MC] - shift);
+  out->armc = noc_norm360(ascmc[SE_ARMC]);
+  out->vertex = noc_norm360(ascmc[SE_VERTEX] - shift);
+  out->equatorial_asc = noc_norm360(ascmc[SE_EQUASC] - shift);
+  out->co_asc_koch = noc_norm360(ascmc[SE_COASC1] - shift);
+  out->co_asc_munkasey = noc_norm360(ascmc[SE_COASC2] - shift);
+  out->polar_asc = noc_norm360(ascmc[SE_POLASC] - shift);
   return NOC_OK;
 }
 
