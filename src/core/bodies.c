@@ -5,6 +5,7 @@
 
 #include <swephexp.h>
 
+#include "core/bodies_internal.h"
 #include "core/context_internal.h"
 #include "nocturna/bodies.h"
 #include "nocturna/zodiac.h"
@@ -221,29 +222,34 @@ noc_status noc_body_position(noc_ctx *ctx, const noc_time *t, noc_body body,
   double ecl[6] = {0};
   noc_status st = swe_checked(ctx, t->jd_ut, body, flags, opt, ecl, err);
   if (st != NOC_OK) return st;
-  /* Equatorial coordinates: one rotation of the tropical ecliptic of date by the true obliquity,
-   * which is what Swiss Ephemeris' SEFLG_EQUATORIAL gives, at a fraction of a second call. */
   double trop[6];
   memcpy(trop, ecl, sizeof trop);
   if (sidereal) {
     st = swe_checked(ctx, t->jd_ut, body, flags & ~SEFLG_SIDEREAL, opt, trop, err);
     if (st != NOC_OK) return st;
   }
-  double eps = 0.0;
-  st = noc_true_obliquity(ctx, t, &eps, err);
+  return noc_position_from_ecliptic(ctx, t, ecl, trop, out, err);
+}
+
+noc_status noc_position_from_ecliptic(noc_ctx *ctx, const noc_time *t, const double ecl[6],
+                                      const double trop[6], noc_position *out, noc_error *err) {
+  double eps = 0.0, in[6], equ[6];
+  noc_status st = noc_true_obliquity(ctx, t, &eps, err);
   if (st != NOC_OK) return st;
-  double equ[6];
-  swe_cotrans_sp(trop, equ, -eps);
-  out->longitude = ecl[0];
-  out->latitude = ecl[1];
-  out->distance = ecl[2];
-  out->speed_longitude = ecl[3];
-  out->speed_latitude = ecl[4];
-  out->speed_distance = ecl[5];
-  out->right_ascension = noc_norm360(equ[0]);
-  out->declination = equ[1];
-  out->speed_right_ascension = equ[3];
-  out->speed_declination = equ[4];
+  memcpy(in, trop, sizeof in); /* swe_cotrans_sp takes no const */
+  swe_cotrans_sp(in, equ, -eps);
+  *out = (noc_position){
+      .longitude = ecl[0],
+      .latitude = ecl[1],
+      .distance = ecl[2],
+      .speed_longitude = ecl[3],
+      .speed_latitude = ecl[4],
+      .speed_distance = ecl[5],
+      .right_ascension = noc_norm360(equ[0]),
+      .declination = equ[1],
+      .speed_right_ascension = equ[3],
+      .speed_declination = equ[4],
+  };
   return NOC_OK;
 }
 

@@ -6,6 +6,7 @@
 #include <swephexp.h>
 
 #include "core/aspects_internal.h"
+#include "core/bodies_internal.h"
 #include "core/context_internal.h"
 #include "core/rootfind.h"
 #include "nocturna/points.h"
@@ -117,22 +118,7 @@ noc_status noc_special_body_position(noc_ctx *ctx, const noc_time *t, noc_specia
   if (sidereal &&
       (st = special_calc(t->jd_ut, which, flags & ~SEFLG_SIDEREAL, opt, trop, err)) != NOC_OK)
     return st;
-  double eps, equ[6];
-  if ((st = noc_true_obliquity(ctx, t, &eps, err)) != NOC_OK) return st;
-  swe_cotrans_sp(trop, equ, -eps);
-  *out = (noc_position){
-      .longitude = ecl[0],
-      .latitude = ecl[1],
-      .distance = ecl[2],
-      .speed_longitude = ecl[3],
-      .speed_latitude = ecl[4],
-      .speed_distance = ecl[5],
-      .right_ascension = noc_norm360(equ[0]),
-      .declination = equ[1],
-      .speed_right_ascension = equ[3],
-      .speed_declination = equ[4],
-  };
-  return NOC_OK;
+  return noc_position_from_ecliptic(ctx, t, ecl, trop, out, err);
 }
 
 /* ---- Prenatal syzygy ----------------------------------------------------------------------- */

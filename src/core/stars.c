@@ -9,6 +9,7 @@
 
 #include <swephexp.h>
 
+#include "core/bodies_internal.h"
 #include "core/context_internal.h"
 #include "nocturna/points.h"
 #include "nocturna/zodiac.h"
@@ -241,22 +242,8 @@ noc_status noc_star_calc(noc_ctx *ctx, const noc_time *t, const char *name,
   snprintf(again, sizeof again, "%s", star);
   if (sidereal && fixstar(again, t->jd_ut, flags & ~SEFLG_SIDEREAL, opt, trop, err) != FOUND)
     return noc_fail(err, NOC_ERR_INTERNAL, field, "star lookup changed between two calls");
-  double eps, equ[6];
-  noc_status st = noc_true_obliquity(ctx, t, &eps, err);
+  noc_status st = noc_position_from_ecliptic(ctx, t, ecl, trop, &out->pos, err);
   if (st != NOC_OK) return st;
-  swe_cotrans_sp(trop, equ, -eps);
-  out->pos = (noc_position){
-      .longitude = ecl[0],
-      .latitude = ecl[1],
-      .distance = ecl[2],
-      .speed_longitude = ecl[3],
-      .speed_latitude = ecl[4],
-      .speed_distance = ecl[5],
-      .right_ascension = noc_norm360(equ[0]),
-      .declination = equ[1],
-      .speed_right_ascension = equ[3],
-      .speed_declination = equ[4],
-  };
   char serr[AS_MAXCH] = "";
   snprintf(again, sizeof again, "%s", star);
   if (swe_fixstar2_mag(again, &out->magnitude, serr) < 0) out->magnitude = NAN;
