@@ -35,6 +35,10 @@ static inline bool noc_buf_puts(noc_buf *b, const char *s) {
   return noc_buf_append(b, s, strlen(s));
 }
 
+/* Copies src into dst[cap] (cap > 0), truncating; dst always ends in a NUL. Returns strlen(src):
+ * the copy was whole when that is below cap. The bounded copy of fixed fields, without printf. */
+size_t noc_strlcpy(char *dst, const char *src, size_t cap);
+
 static inline bool noc_buf_putc(noc_buf *b, char c) {
   return noc_buf_append(b, &c, 1);
 }

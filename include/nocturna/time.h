@@ -67,4 +67,9 @@ noc_status noc_time_from_jd_tt(noc_ctx *ctx, double jd_tt, noc_time *out, noc_er
  * decimals: 0..6 digits of the second. Returns the length, or -1 when cap is too small. */
 int noc_format_utc(const noc_civil *utc, int decimals, char *buf, size_t cap);
 
+/* Writes a UTC offset in seconds as "+HH:MM", or "+HH:MM:SS" when it has seconds (local mean
+ * time before a zone's standard time). Returns the length, or -1 when cap is below 10 or the
+ * offset is not within +-99 hours. */
+int noc_format_offset(int32_t offset_seconds, char *buf, size_t cap);
+
 #endif

@@ -37,14 +37,6 @@ static bool parse_offset(const char *s, int32_t *out) {
   return true;
 }
 
-static void format_offset(int32_t off, char *buf, size_t cap) {
-  int32_t a = off < 0 ? -off : off;
-  if (a % 60)
-    snprintf(buf, cap, "%c%02d:%02d:%02d", off < 0 ? '-' : '+', a / 3600, a / 60 % 60, a % 60);
-  else
-    snprintf(buf, cap, "%c%02d:%02d", off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
-}
-
 static noc_status read_enum(noc_api_call *call, json_t *obj, const char *prefix, const char *key,
                             const char *const *names, int *out) {
   const char *s = NULL;
@@ -103,11 +95,11 @@ static noc_status resolve_zone(noc_api_call *call, json_t *obj, const char *pref
       return noc_fail(&call->err, NOC_ERR_VALIDATION,
                       noc_in_path(path, sizeof path, prefix, "utc_offset"),
                       "expected an offset like +05:30 or -08:00 (at most 18 hours)");
-    format_offset(off, tzm->abbreviation, sizeof tzm->abbreviation);
+    noc_format_offset(off, tzm->abbreviation, sizeof tzm->abbreviation);
     tzm->resolution = "fixed_offset";
   } else if (zone == NULL || strcmp(zone, "UTC") == 0 || strcmp(zone, "Etc/UTC") == 0) {
-    snprintf(tzm->name, sizeof tzm->name, "UTC");
-    snprintf(tzm->abbreviation, sizeof tzm->abbreviation, "UTC");
+    noc_strlcpy(tzm->name, "UTC", sizeof tzm->name);
+    noc_strlcpy(tzm->abbreviation, "UTC", sizeof tzm->abbreviation);
     tzm->resolution = "unique";
   } else {
     noc_error tzerr;
@@ -117,7 +109,7 @@ static noc_status resolve_zone(noc_api_call *call, json_t *obj, const char *pref
       return noc_fail(&call->err, NOC_ERR_VALIDATION,
                       noc_in_path(path, sizeof path, prefix, "timezone"), "%s",
                       tzerr.message[0] ? tzerr.message : "unknown time zone");
-    snprintf(tzm->name, sizeof tzm->name, "%s", noc_tz_name(tz));
+    noc_strlcpy(tzm->name, noc_tz_name(tz), sizeof tzm->name);
     noc_tz_local r;
     noc_tz_local_to_utc(tz, lsec, &r);
     bool strict = false;
@@ -160,7 +152,7 @@ static noc_status resolve_zone(noc_api_call *call, json_t *obj, const char *pref
     }
     off = info->utoff;
     tzm->is_dst = info->is_dst;
-    snprintf(tzm->abbreviation, sizeof tzm->abbreviation, "%s", info->abbr);
+    noc_strlcpy(tzm->abbreviation, info->abbr, sizeof tzm->abbreviation);
   }
   tzm->offset_seconds = off;
   civil_from_seconds(lsec - off, frac, utc);
@@ -188,8 +180,8 @@ static noc_status read_julian_day(noc_api_call *call, json_t *obj, const char *p
         "give either a Julian day or date and time, not both");
   st = has_ut ? noc_time_from_jd_ut(call->env->ctx, jd, &out->time, &call->err)
               : noc_time_from_jd_tt(call->env->ctx, jd, &out->time, &call->err);
-  snprintf(out->tz.name, sizeof out->tz.name, "UTC");
-  snprintf(out->tz.abbreviation, sizeof out->tz.abbreviation, "UTC");
+  noc_strlcpy(out->tz.name, "UTC", sizeof out->tz.name);
+  noc_strlcpy(out->tz.abbreviation, "UTC", sizeof out->tz.abbreviation);
   out->tz.resolution = has_ut ? "julian_day_ut" : "julian_day_tt";
   return st;
 }

@@ -20,13 +20,10 @@ static void write_timestamp(noc_jw *w, int64_t now_ms) {
 
 static void write_offset(noc_jw *w, int32_t off) {
   char buf[16];
-  int32_t a = off < 0 ? -off : off;
-  if (a % 60)
-    snprintf(buf, sizeof buf, "%c%02d:%02d:%02d", off < 0 ? '-' : '+', a / 3600, a / 60 % 60,
-             a % 60);
+  if (noc_format_offset(off, buf, sizeof buf) < 0)
+    noc_jw_null(w);
   else
-    snprintf(buf, sizeof buf, "%c%02d:%02d", off < 0 ? '-' : '+', a / 3600, a / 60 % 60);
-  noc_jw_str(w, buf);
+    noc_jw_str(w, buf);
 }
 
 static void write_time_meta(noc_jw *w, const noc_meta *m) {

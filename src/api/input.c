@@ -17,11 +17,14 @@ void noc_warn(noc_api_call *call, const char *code, const char *fmt, ...) {
   va_end(ap);
 }
 
+/* On the hot path (a chart's date and time name theirs before parsing): no printf. */
 const char *noc_in_path(char *buf, size_t cap, const char *prefix, const char *key) {
-  if (prefix && prefix[0])
-    snprintf(buf, cap, "%s.%s", prefix, key);
-  else
-    snprintf(buf, cap, "%s", key);
+  size_t n = 0;
+  if (prefix && prefix[0]) {
+    n = noc_strlcpy(buf, prefix, cap);
+    if (n + 1 < cap) buf[n++] = '.';
+  }
+  if (n < cap) noc_strlcpy(buf + n, key, cap - n);
   return buf;
 }
 

@@ -295,6 +295,23 @@ static int format_plain(char *buf, int y, int mo, int d, int h, int mi, int s, i
   return n;
 }
 
+int noc_format_offset(int32_t offset_seconds, char *buf, size_t cap) {
+  int64_t a = offset_seconds < 0 ? -(int64_t)offset_seconds : offset_seconds;
+  if (cap < 10 || a >= 100 * 3600) return -1;
+  buf[0] = offset_seconds < 0 ? '-' : '+';
+  put_digits(buf + 1, a / 3600, 2);
+  buf[3] = ':';
+  put_digits(buf + 4, a / 60 % 60, 2);
+  int n = 6;
+  if (a % 60) {
+    buf[n++] = ':';
+    put_digits(buf + n, a % 60, 2);
+    n += 2;
+  }
+  buf[n] = '\0';
+  return n;
+}
+
 int noc_format_utc(const noc_civil *utc, int decimals, char *buf, size_t cap) {
   if (decimals < 0) decimals = 0;
   if (decimals > 6) decimals = 6;

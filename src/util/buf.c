@@ -26,6 +26,15 @@ void noc_buf_reset(noc_buf *b) {
   if (b->data) b->data[0] = '\0';
 }
 
+size_t noc_strlcpy(char *dst, const char *src, size_t cap) {
+  size_t len = strlen(src);
+  if (cap == 0) return len;
+  size_t n = len < cap ? len : cap - 1;
+  memcpy(dst, src, n);
+  dst[n] = '\0';
+  return len;
+}
+
 /* Makes room for `extra` more bytes plus the terminating NUL. */
 static bool buf_reserve(noc_buf *b, size_t extra) {
   if (b->overflow) return false;

@@ -3,6 +3,7 @@
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -137,12 +138,53 @@ static void test_format_utc(void **state) {
   assert_string_equal(buf, "+12345-01-02T03:04:05.5Z");
 }
 
+/* UTC offsets as the meta block and fixed-offset zones show them, and what does not fit. */
+static void test_format_offset(void **state) {
+  (void)state;
+  static const struct {
+    int32_t seconds;
+    const char *text;
+  } cases[] = {{0, "+00:00"},     {19800, "+05:30"}, {-28800, "-08:00"},    {-17762, "-04:56:02"},
+               {50400, "+14:00"}, {-1, "-00:00:01"}, {359999, "+99:59:59"}, {-45900, "-12:45"}};
+  char buf[16];
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    assert_int_equal(noc_format_offset(cases[i].seconds, buf, sizeof buf),
+                     (int)strlen(cases[i].text));
+    assert_string_equal(buf, cases[i].text);
+  }
+  assert_int_equal(noc_format_offset(360000, buf, sizeof buf), -1); /* 100 hours */
+  assert_int_equal(noc_format_offset(INT32_MIN, buf, sizeof buf), -1);
+  assert_int_equal(noc_format_offset(3600, buf, 9), -1); /* "+01:00:00" would not fit */
+}
+
+/* The bounded copy: whole, truncated, and the length it reports. */
+static void test_strlcpy(void **state) {
+  (void)state;
+  char buf[6];
+  assert_int_equal(noc_strlcpy(buf, "UTC", sizeof buf), 3);
+  assert_string_equal(buf, "UTC");
+  assert_int_equal(noc_strlcpy(buf, "America/New_York", sizeof buf), 16);
+  assert_string_equal(buf, "Ameri");
+  assert_int_equal(noc_strlcpy(buf, "", sizeof buf), 0);
+  assert_string_equal(buf, "");
+  assert_int_equal(noc_strlcpy(buf, "xy", 1), 2);
+  assert_string_equal(buf, "");
+  buf[0] = 'k';
+  assert_int_equal(noc_strlcpy(buf, "xy", 0), 2);
+  assert_int_equal(buf[0], 'k'); /* no room: nothing written */
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_days_from_civil),     cmocka_unit_test(test_leap_years),
-      cmocka_unit_test(test_parse_date),          cmocka_unit_test(test_parse_clock),
-      cmocka_unit_test(test_julian_to_gregorian), cmocka_unit_test(test_time_scales),
+      cmocka_unit_test(test_days_from_civil),
+      cmocka_unit_test(test_leap_years),
+      cmocka_unit_test(test_parse_date),
+      cmocka_unit_test(test_parse_clock),
+      cmocka_unit_test(test_julian_to_gregorian),
+      cmocka_unit_test(test_time_scales),
       cmocka_unit_test(test_format_utc),
+      cmocka_unit_test(test_format_offset),
+      cmocka_unit_test(test_strlcpy),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
