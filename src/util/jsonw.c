@@ -223,13 +223,58 @@ static size_t put_uint(char *out, uint64_t u) {
   return (size_t)len;
 }
 
-/* Splits v into its integer part and fraction - both exact in binary - and scales only the
- * fraction, so the digits are right even where v * 10^decimals would pass 2^53 (a Julian day
- * with 10 decimals) and no printf is needed on the hot path. Rounds half up. */
-/* Inlined into noc_jw_raw_num: a chart writes about 280 numbers, and the call costs a sixth of
- * the formatting. */
+static const double pow10_f[13] = {1,   1e1, 1e2, 1e3,  1e4,  1e5, 1e6,
+                                   1e7, 1e8, 1e9, 1e10, 1e11, 1e12};
+static const uint64_t pow10_u[13] = {1,           10,           100,          1000,      10000,
+                                     100000,      1000000,      10000000,     100000000, 1000000000,
+                                     10000000000, 100000000000, 1000000000000};
+
+/* Numbers are written by splitting v into its integer part and fraction - both exact in binary -
+ * and scaling only the fraction, so the digits are right even where v * 10^decimals would pass
+ * 2^53 (a Julian day with 10 decimals), without printf. Rounds half up. */
+
+/* The fraction's digits: constant widths for the precisions charts use most (angles 7,
+ * distances 9, strengths 4), so that the digit loop unrolls. */
+static inline __attribute__((always_inline)) void put_fraction(char *out, uint64_t fp,
+                                                               int decimals) {
+  if (decimals == 7)
+    put_padded32(out, (uint32_t)fp, 7);
+  else if (decimals == 4)
+    put_padded32(out, (uint32_t)fp, 4);
+  else if (decimals == 9)
+    put_padded32(out, (uint32_t)fp, 9);
+  else
+    put_padded(out, fp, decimals);
+}
+
+/* Any v >= 0 after the sign at buf[0..n): the general case, kept out of line so that the common
+ * one needs few registers. */
+static __attribute__((noinline)) size_t fmt_general(double v, int decimals, char *buf, size_t n) {
+  if (!(v < 9007199254740992.0)) { /* 2^53 and above: whole numbers; 17 significant digits */
+    int k = snprintf(buf + n, 32 - n, "%.17g", v);
+    return k > 0 && (size_t)k < 32 - n ? n + (size_t)k : 0;
+  }
+  uint64_t ip = (uint64_t)v;
+  uint64_t fp = (uint64_t)((v - (double)ip) * pow10_f[decimals] + 0.5);
+  if (fp >= pow10_u[decimals]) { /* the fraction rounded up to a whole unit */
+    ip++;
+    fp -= pow10_u[decimals];
+  }
+  if (n == 1 && ip == 0 && fp == 0) n = 0; /* no "-0" */
+  n += put_uint(buf + n, ip);
+  if (decimals > 0) {
+    buf[n++] = '.';
+    put_fraction(buf + n, fp, decimals);
+    n += (size_t)decimals;
+  }
+  buf[n] = '\0';
+  return n;
+}
+
+/* Inlined into noc_jw_raw_num: a chart writes about 280 numbers. The common case - below 1000
+ * with at most 9 decimals: angles, speeds, orbs - in signed conversions, which need no range
+ * checks, and the same arithmetic as fmt_general. */
 static inline __attribute__((always_inline)) size_t fmt_fixed(double v, int decimals, char *buf) {
-  static const double scale[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12};
   if (decimals < 0) decimals = 0;
   if (decimals > 12) decimals = 12;
   size_t n = 0;
@@ -237,44 +282,29 @@ static inline __attribute__((always_inline)) size_t fmt_fixed(double v, int deci
     v = -v;
     buf[n++] = '-';
   }
-  if (!(v < 9007199254740992.0)) { /* 2^53 and above: whole numbers; 17 significant digits */
-    int k = snprintf(buf + n, 32 - n, "%.17g", v);
-    return k > 0 && (size_t)k < 32 - n ? n + (size_t)k : 0;
-  }
-  uint64_t ip = (uint64_t)v;
-  uint64_t one = (uint64_t)scale[decimals];
-  uint64_t fp = (uint64_t)((v - (double)ip) * scale[decimals] + 0.5);
-  if (fp >= one) { /* the fraction rounded up to a whole unit */
+  if (!(v < 1000.0) || decimals > 9) return fmt_general(v, decimals, buf, n);
+  uint32_t ip = (uint32_t)(int32_t)v;
+  uint32_t fp = (uint32_t)(int64_t)((v - (double)ip) * pow10_f[decimals] + 0.5);
+  if (fp >= (uint32_t)pow10_u[decimals]) {
     ip++;
-    fp -= one;
+    fp -= (uint32_t)pow10_u[decimals];
   }
-  if (n == 1 && ip == 0 && fp == 0) n = 0; /* no "-0" */
-  if (ip < 1000 && decimals <= 9) { /* angles, speeds, orbs: the numbers a chart is made of */
-    if (ip < 10) {
-      buf[n++] = (char)('0' + ip);
-    } else if (ip < 100) {
-      put_pair(buf + n, (uint32_t)ip);
-      n += 2;
-    } else {
-      put_padded32(buf + n, (uint32_t)ip, 3);
-      n += 3;
-    }
-  } else {
-    n += put_uint(buf + n, ip);
+  if (n == 1 && ip == 0 && fp == 0) n = 0;
+  if (ip < 10) {
+    buf[n++] = (char)('0' + ip);
+  } else if (ip < 100) {
+    put_pair(buf + n, ip);
+    n += 2;
+  } else if (ip < 1000) {
+    put_padded32(buf + n, ip, 3);
+    n += 3;
+  } else { /* 999.9... rounded up */
+    put_padded32(buf + n, ip, 4);
+    n += 4;
   }
   if (decimals > 0) {
     buf[n++] = '.';
-    char *frac = buf + n;
-    /* Constant widths for the precisions charts use most (angles 7, distances 9, strengths 4),
-     * so that the digit loop unrolls. */
-    if (decimals == 7)
-      put_padded32(frac, (uint32_t)fp, 7);
-    else if (decimals == 4)
-      put_padded32(frac, (uint32_t)fp, 4);
-    else if (decimals == 9)
-      put_padded32(frac, (uint32_t)fp, 9);
-    else
-      put_padded(frac, fp, decimals);
+    put_fraction(buf + n, fp, decimals);
     n += (size_t)decimals;
   }
   buf[n] = '\0';
