@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "core/context_internal.h"
+#include "nocturna/buf.h"
 
 /* The names ld's --wrap gives the real and the redirected functions. */
 /* NOLINTBEGIN(bugprone-reserved-identifier) */
@@ -74,6 +75,8 @@ static int stream_seek(void *cookie, off64_t *offset, int whence) {
   return 0;
 }
 
+/* Frees the stream with the stdio buffer inside it: fclose calls this last and, the buffer being
+ * the caller's (setvbuf), neither reads nor frees it afterwards. */
 static int stream_close(void *cookie) {
   free(cookie);
   return 0;
@@ -98,7 +101,7 @@ static const noc_ephe_map *map_for(noc_ctx *ctx, const char *path) {
   close(fd);
   if (base == MAP_FAILED) return NULL;
   noc_ephe_map *m = &ctx->maps[ctx->map_count++];
-  snprintf(m->path, sizeof m->path, "%s", path);
+  noc_strlcpy(m->path, path, sizeof m->path);
   m->base = base;
   m->len = (size_t)st.st_size;
   return m;
