@@ -222,11 +222,55 @@ static void test_other_files_pass_through(void **state) {
   noc_ctx_close(ctx);
 }
 
+/* One mapping per file, reused by every stream over it; past NOC_EPHE_MAPS_MAX files, plain
+ * stdio. */
+static void test_mapping_reuse_and_limit(void **state) {
+  (void)state;
+  noc_ctx *ctx;
+  noc_error err;
+  assert_int_equal(noc_ctx_open(&ctx, NULL, &err), NOC_OK);
+  size_t before = ctx->map_count;
+  FILE *again = fopen(planet_file, "rb");
+  assert_non_null(again);
+  assert_int_equal(fileno(again), -1);
+  assert_int_equal(ctx->map_count, before); /* the probe's mapping, reused */
+  fclose(again);
+  /* The asteroid files of 17 different centuries: more files than a context maps. */
+  static const char *const centuries[] = {"00",  "06",  "12",  "18",  "24",  "30",
+                                          "36",  "42",  "48",  "m06", "m12", "m18",
+                                          "m24", "m30", "m36", "m42", "m48"};
+  size_t mapped = 0, plain = 0;
+  for (size_t i = 0; i < sizeof centuries / sizeof centuries[0]; i++) {
+    char path[128];
+    snprintf(path, sizeof path, "%s/seas%s%s.se1", ephe_dir, centuries[i][0] == 'm' ? "" : "_",
+             centuries[i]);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    if (fileno(f) == -1)
+      mapped++;
+    else
+      plain++;
+    char head[16], ref[16];
+    FILE *g = __real_fopen(path, "rb");
+    assert_non_null(g);
+    assert_int_equal(fread(head, 1, sizeof head, f), sizeof head);
+    assert_int_equal(fread(ref, 1, sizeof ref, g), sizeof ref);
+    assert_memory_equal(head, ref, sizeof head);
+    fclose(g);
+    fclose(f);
+  }
+  assert_int_equal(ctx->map_count, NOC_EPHE_MAPS_MAX);
+  assert_int_equal(mapped, NOC_EPHE_MAPS_MAX - before);
+  assert_int_equal(plain, 17 - mapped);
+  noc_ctx_close(ctx);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_stream_matches_stdio),
       cmocka_unit_test(test_positions_bit_identical),
       cmocka_unit_test(test_other_files_pass_through),
+      cmocka_unit_test(test_mapping_reuse_and_limit),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
