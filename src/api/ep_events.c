@@ -494,16 +494,6 @@ noc_status noc_ev_search_input(noc_api_call *call, noc_event_query *q, noc_ev_pa
   return st;
 }
 
-static int ep_events_search(noc_api_call *call) {
-  noc_event_query *q = calloc(1, sizeof *q); /* large: not on the stack */
-  if (q == NULL) return noc_fail(&call->err, NOC_ERR_NOMEM, "", "out of memory");
-  noc_ev_paging paging = {0};
-  noc_status st = noc_ev_search_input(call, q, &paging);
-  if (st == NOC_OK) st = noc_ev_run(call, "events/search", q, &paging, "events");
-  free(q);
-  return st;
-}
-
 /* ---- The older service's stateless eclipses and ingresses -------------------------------------
  */
 
@@ -541,29 +531,13 @@ static noc_status eclipses_query(noc_api_call *call, noc_event_query *q, noc_ev_
   return noc_events_validate(q, &call->err);
 }
 
-/* The older service's event endpoints: build the query in their shape, then run it like a
- * search. */
-typedef noc_status (*old_query_fn)(noc_api_call *call, noc_event_query *q, noc_ev_paging *paging);
-
-static int run_old_endpoint(noc_api_call *call, old_query_fn build, const char *const *known,
-                            const char *path, const char *list_key) {
-  noc_event_query *q = calloc(1, sizeof *q); /* large: kept off the worker's stack */
-  if (q == NULL) return noc_fail(&call->err, NOC_ERR_NOMEM, "", "out of memory");
-  noc_ev_paging paging = {0};
-  noc_status st = build(call, q, &paging);
-  if (st == NOC_OK) {
-    noc_in_warn_unknown(call, call->body, "", known);
-    st = noc_ev_run(call, path, q, &paging, list_key);
-  }
-  free(q);
-  return st;
-}
-
-static int ep_stateless_eclipses(noc_api_call *call) {
+static noc_status eclipses_input(noc_api_call *call, noc_event_query *q, noc_ev_paging *paging) {
   static const char *const known[] = {"natal_chart", "start_date", "end_date",       "eclipse_type",
                                       "limit",       "cursor",     "time_budget_ms", "zodiac",
                                       "ayanamsa",    NULL};
-  return run_old_endpoint(call, eclipses_query, known, "stateless/eclipses", "eclipses");
+  noc_status st = eclipses_query(call, q, paging);
+  if (st == NOC_OK) noc_in_warn_unknown(call, call->body, "", known);
+  return st;
 }
 
 static noc_status ingresses_query(noc_api_call *call, noc_event_query *q, noc_ev_paging *paging) {
@@ -588,11 +562,69 @@ static noc_status ingresses_query(noc_api_call *call, noc_event_query *q, noc_ev
   return st;
 }
 
-static int ep_stateless_ingresses(noc_api_call *call) {
+static noc_status ingresses_input(noc_api_call *call, noc_event_query *q, noc_ev_paging *paging) {
   static const char *const known[] = {"natal_chart", "start_date", "end_date",       "planets",
                                       "limit",       "cursor",     "time_budget_ms", "zodiac",
                                       "ayanamsa",    NULL};
-  return run_old_endpoint(call, ingresses_query, known, "stateless/ingresses", "ingresses");
+  noc_status st = ingresses_query(call, q, paging);
+  if (st == NOC_OK) noc_in_warn_unknown(call, call->body, "", known);
+  return st;
+}
+
+/* ---- The event endpoints: their inputs, one way to run them ---------------------------------
+ */
+
+typedef struct event_endpoint {
+  const char *path;
+  const char *list_key; /* the events' key in a buffered answer's data */
+  noc_status (*input)(noc_api_call *call, noc_event_query *q, noc_ev_paging *paging);
+} event_endpoint;
+
+static const event_endpoint event_endpoints[] = {
+    {"events/search", "events", noc_ev_search_input},
+    {"stateless/eclipses", "eclipses", eclipses_input},
+    {"stateless/ingresses", "ingresses", ingresses_input},
+};
+
+static const event_endpoint *event_endpoint_find(const char *path) {
+  for (size_t i = 0; i < sizeof event_endpoints / sizeof event_endpoints[0]; i++)
+    if (path != NULL && strcmp(event_endpoints[i].path, path) == 0) return &event_endpoints[i];
+  return NULL;
+}
+
+bool noc_ev_is_event_endpoint(const char *path) {
+  return event_endpoint_find(path) != NULL;
+}
+
+noc_status noc_ev_endpoint_input(noc_api_call *call, const char *path, noc_event_query *q,
+                                 noc_ev_paging *paging) {
+  const event_endpoint *e = event_endpoint_find(path);
+  if (e == NULL) return noc_fail(&call->err, NOC_ERR_INTERNAL, "", "not an event endpoint");
+  return e->input(call, q, paging);
+}
+
+/* Reads the request in the endpoint's shape, then runs it as a search. */
+static int run_event_endpoint(noc_api_call *call, const char *path) {
+  const event_endpoint *e = event_endpoint_find(path);
+  noc_event_query *q = calloc(1, sizeof *q); /* large: kept off the worker's stack */
+  if (q == NULL) return noc_fail(&call->err, NOC_ERR_NOMEM, "", "out of memory");
+  noc_ev_paging paging = {0};
+  noc_status st = e->input(call, q, &paging);
+  if (st == NOC_OK) st = noc_ev_run(call, e->path, q, &paging, e->list_key);
+  free(q);
+  return st;
+}
+
+static int ep_events_search(noc_api_call *call) {
+  return run_event_endpoint(call, "events/search");
+}
+
+static int ep_stateless_eclipses(noc_api_call *call) {
+  return run_event_endpoint(call, "stateless/eclipses");
+}
+
+static int ep_stateless_ingresses(noc_api_call *call) {
+  return run_event_endpoint(call, "stateless/ingresses");
 }
 
 const noc_endpoint noc_endpoints_events[] = {

@@ -1,4 +1,5 @@
-/* events/search streamed as NDJSON (events_stream.h). Each slice is one call of the engine
+/* The event endpoints (events/search, stateless/eclipses, stateless/ingresses) streamed as NDJSON
+ * (events_stream.h). Each slice is one call of the engine
  * resuming from the cursor where the previous one stopped. Slices end on a short time budget,
  * which the engine honours at window boundaries: the next slice then starts a fresh window and
  * recomputes nothing. A cap on the events of a slice bounds its buffer. */
@@ -17,11 +18,10 @@ enum {
 };
 #define SLICE_BUDGET_S 0.025 /* a slice ends at the first window boundary after this */
 
-static const char PATH[] = "events/search";
-
 struct noc_ev_stream {
-  noc_api_env env; /* ctx: the worker thread's, refreshed by each read */
-  noc_request req; /* copy; its body is dropped once read */
+  const char *path; /* the endpoint's (static): its request shape and cursor fingerprint */
+  noc_api_env env;  /* ctx: the worker thread's, refreshed by each read */
+  noc_request req;  /* copy; its body is dropped once read */
   char request_id[REQUEST_ID_CAP];
   noc_api_call call;    /* w points to .w; body is NULL after open */
   noc_jw w;             /* writes into .out */
@@ -42,7 +42,7 @@ static double monotonic_now(void) {
 }
 
 bool noc_ev_stream_endpoint(const noc_endpoint *ep) {
-  return ep != NULL && strcmp(ep->path, PATH) == 0;
+  return ep != NULL && noc_ev_is_event_endpoint(ep->path);
 }
 
 void noc_ev_stream_free(noc_ev_stream *s) {
@@ -164,9 +164,9 @@ static noc_status start(noc_ev_stream *s, const noc_api_env *env, const noc_requ
     return noc_fail(&s->call.err, NOC_ERR_NOMEM, "", "out of memory");
   noc_ev_paging paging = {0};
   noc_status st = parse_body(s);
-  if (st == NOC_OK) st = noc_ev_search_input(&s->call, s->q, &paging);
+  if (st == NOC_OK) st = noc_ev_endpoint_input(&s->call, s->path, s->q, &paging);
   if (st != NOC_OK) return st;
-  s->fp = noc_ev_fingerprint(&s->call, PATH);
+  s->fp = noc_ev_fingerprint(&s->call, s->path);
   s->limit = paging.limit;
   s->deadline = monotonic_now() + paging.budget_s;
   if (paging.cursor && !noc_event_cursor_parse(paging.cursor, s->fp, &s->sum.next))
@@ -179,10 +179,13 @@ static noc_status start(noc_ev_stream *s, const noc_api_env *env, const noc_requ
   return run_slice(s);
 }
 
-noc_status noc_ev_stream_open(const noc_api_env *env, const noc_request *req, noc_ev_stream **out) {
+noc_status noc_ev_stream_open(const noc_api_env *env, const noc_endpoint *ep,
+                              const noc_request *req, noc_ev_stream **out) {
   *out = NULL;
+  if (!noc_ev_stream_endpoint(ep)) return NOC_ERR_INTERNAL;
   noc_ev_stream *s = calloc(1, sizeof *s);
   if (s == NULL) return NOC_ERR_NOMEM;
+  s->path = ep->path;
   noc_status st = start(s, env, req);
   if (st != NOC_OK) {
     noc_ev_stream_free(s);

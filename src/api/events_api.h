@@ -44,6 +44,13 @@ void noc_ev_write_event(noc_jw *w, const noc_event_query *q, const noc_event *ev
 /* Shared with the NDJSON stream (ep_events_stream.c). */
 /* Reads and validates an events/search body into q and paging (warnings into call->meta). */
 noc_status noc_ev_search_input(noc_api_call *call, noc_event_query *q, noc_ev_paging *paging);
+/* Whether path is one of the event endpoints (events/search, stateless/eclipses and
+ * stateless/ingresses), which all run as an event search. */
+bool noc_ev_is_event_endpoint(const char *path);
+/* Reads and validates the body of the event endpoint at path into q and paging, in that
+ * endpoint's shape (warnings into call->meta). */
+noc_status noc_ev_endpoint_input(noc_api_call *call, const char *path, noc_event_query *q,
+                                 noc_ev_paging *paging);
 /* The request minus its paging fields: a cursor belongs to exactly one search. */
 uint64_t noc_ev_fingerprint(noc_api_call *call, const char *path);
 /* The closing {"summary": ...} line into call->w's buffer; full: stopped by the size bound. */

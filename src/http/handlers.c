@@ -259,7 +259,7 @@ static bool try_stream(noc_http_req *r, struct MHD_Connection *c, const noc_api_
   stream_cls *sc = calloc(1, sizeof *sc);
   if (sc == NULL) return false;
   int64_t cpu0 = thread_cpu_ns();
-  if (noc_ev_stream_open(env, req, &sc->st) != NOC_OK) {
+  if (noc_ev_stream_open(env, r->route.ep, req, &sc->st) != NOC_OK) {
     free(sc);
     return false;
   }

@@ -1,6 +1,7 @@
-/* The NDJSON stream of events/search (src/api/events_stream.h): read in pieces of any size it
- * gives the same bytes as the one-buffer NDJSON answer; limits hold across slices; input errors
- * fail the open; a stream dropped half-way frees everything (ASan/LSan checks). */
+/* The NDJSON stream of the event endpoints (src/api/events_stream.h): read in pieces of any size
+ * it gives the same bytes as the one-buffer NDJSON answer, for events/search and the older
+ * service's eclipses and ingresses; limits hold across slices; input errors fail the open; a
+ * stream dropped half-way frees everything (ASan/LSan checks). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -24,23 +25,28 @@ static noc_request request(const char *body) {
   return req;
 }
 
-/* The whole body of the one-buffer answer (the reference). */
-static void buffered(const char *body, noc_buf *out) {
+/* The whole body of the one-buffer answer of the endpoint at path (the reference). */
+static void buffered_at(const char *path, const char *body, noc_buf *out) {
   noc_api_env env = {ctx, tzdb};
   noc_request req = request(body);
   noc_response resp;
   noc_buf_init(out, 16u << 20);
-  noc_api_run(&env, noc_api_find("events/search"), &req, out, &resp);
+  noc_api_run(&env, noc_api_find(path), &req, out, &resp);
   assert_int_equal(resp.http_status, 200);
   assert_string_equal(resp.content_type, "application/x-ndjson");
 }
 
-/* The whole stream read `piece` bytes at a time; returns the number of reads. */
-static int streamed(const char *body, size_t piece, noc_buf *out) {
+static void buffered(const char *body, noc_buf *out) {
+  buffered_at("events/search", body, out);
+}
+
+/* The whole stream of the endpoint at path read `piece` bytes at a time; returns the number of
+ * reads. */
+static int streamed_at(const char *path, const char *body, size_t piece, noc_buf *out) {
   noc_api_env env = {ctx, tzdb};
   noc_request req = request(body);
   noc_ev_stream *s = NULL;
-  assert_int_equal(noc_ev_stream_open(&env, &req, &s), NOC_OK);
+  assert_int_equal(noc_ev_stream_open(&env, noc_api_find(path), &req, &s), NOC_OK);
   assert_non_null(s);
   noc_buf_init(out, 16u << 20);
   char tmp[4096];
@@ -54,6 +60,10 @@ static int streamed(const char *body, size_t piece, noc_buf *out) {
   assert_int_equal(noc_ev_stream_read(s, ctx, tmp, piece), 0); /* stays at the end */
   noc_ev_stream_free(s);
   return reads;
+}
+
+static int streamed(const char *body, size_t piece, noc_buf *out) {
+  return streamed_at("events/search", body, piece, out);
 }
 
 static void test_same_bytes_any_piece(void **state) {
@@ -73,6 +83,39 @@ static void test_same_bytes_any_piece(void **state) {
     noc_buf_free(&got);
   }
   noc_buf_free(&ref);
+}
+
+/* The older service's eclipses and ingresses stream too, in their own request shapes: the same
+ * bytes as their one-buffer NDJSON answers, warnings included. */
+static void test_older_endpoints_stream(void **state) {
+  (void)state;
+  static const struct {
+    const char *path, *body, *expect;
+  } cases[] = {
+      {"stateless/eclipses",
+       "{\"start_date\":\"1990-01-01\",\"end_date\":\"2030-12-31\",\"eclipse_type\":\"all\","
+       "\"natal_chart\":{\"date\":\"1990-01-15\",\"time\":\"14:30\",\"timezone\":"
+       "\"America/New_York\",\"latitude\":40.7128,\"longitude\":-74.006},\"extra\":1}",
+       "\"eclipse_type\":\"total\""},
+      {"stateless/ingresses",
+       "{\"start_date\":\"2000-01-01\",\"end_date\":\"2010-12-31\","
+       "\"planets\":[\"SUN\",\"MERCURY\",\"VENUS\",\"MARS\"],\"extra\":1}",
+       "\"previous_sign\""},
+  };
+  for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+    noc_buf ref, got;
+    buffered_at(cases[i].path, cases[i].body, &ref);
+    assert_true(ref.len > 20000); /* many events: several slices */
+    assert_non_null(strstr(ref.data, cases[i].expect));
+    assert_non_null(strstr(ref.data, "\"complete\":true"));
+    assert_non_null(strstr(ref.data, "extra")); /* the unknown key's warning */
+    int reads = streamed_at(cases[i].path, cases[i].body, 100, &got);
+    assert_true(reads > 200);
+    assert_int_equal(got.len, ref.len);
+    assert_memory_equal(got.data, ref.data, ref.len);
+    noc_buf_free(&ref);
+    noc_buf_free(&got);
+  }
 }
 
 static int count_lines(const noc_buf *b) {
@@ -112,7 +155,24 @@ static void test_open_fails_on_input_errors(void **state) {
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     noc_request req = request(bad[i]);
     noc_ev_stream *s = (noc_ev_stream *)&env; /* must be reset to NULL */
-    assert_int_not_equal(noc_ev_stream_open(&env, &req, &s), NOC_OK);
+    assert_int_not_equal(noc_ev_stream_open(&env, noc_api_find("events/search"), &req, &s), NOC_OK);
+    assert_null(s);
+  }
+  /* The older shapes' own errors, and an endpoint that does not stream. */
+  static const struct {
+    const char *path, *body;
+  } other[] = {
+      {"stateless/eclipses", "{\"start_date\":\"2000-01-01\",\"end_date\":\"2001-01-01\","
+                             "\"eclipse_type\":\"partial\"}"},
+      {"stateless/ingresses", "{\"start_date\":\"2000-01-01\",\"end_date\":\"2001-01-01\","
+                              "\"planets\":[\"VULCAN\"]}"},
+      {"stateless/ingresses", "{\"end_date\":\"2001-01-01\"}"},
+      {"calculations/planetary-positions", "{\"date\":\"2000-01-01\",\"time\":\"12:00\"}"},
+  };
+  for (size_t i = 0; i < sizeof other / sizeof other[0]; i++) {
+    noc_request req = request(other[i].body);
+    noc_ev_stream *s = (noc_ev_stream *)&env;
+    assert_int_not_equal(noc_ev_stream_open(&env, noc_api_find(other[i].path), &req, &s), NOC_OK);
     assert_null(s);
   }
 }
@@ -123,19 +183,22 @@ static void test_free_mid_stream(void **state) {
   noc_api_env env = {ctx, tzdb};
   noc_request req = request(LONG);
   noc_ev_stream *s = NULL;
-  assert_int_equal(noc_ev_stream_open(&env, &req, &s), NOC_OK);
+  assert_int_equal(noc_ev_stream_open(&env, noc_api_find("events/search"), &req, &s), NOC_OK);
   char tmp[64];
   assert_true(noc_ev_stream_read(s, ctx, tmp, sizeof tmp) > 0);
   noc_ev_stream_free(s);
   noc_ev_stream_free(NULL);
   assert_true(noc_ev_stream_endpoint(noc_api_find("events/search")));
-  assert_false(noc_ev_stream_endpoint(noc_api_find("stateless/eclipses")));
+  assert_true(noc_ev_stream_endpoint(noc_api_find("stateless/eclipses")));
+  assert_true(noc_ev_stream_endpoint(noc_api_find("stateless/ingresses")));
+  assert_false(noc_ev_stream_endpoint(noc_api_find("calculations/planetary-positions")));
   assert_false(noc_ev_stream_endpoint(NULL));
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_same_bytes_any_piece),
+      cmocka_unit_test(test_older_endpoints_stream),
       cmocka_unit_test(test_limit_across_slices),
       cmocka_unit_test(test_open_fails_on_input_errors),
       cmocka_unit_test(test_free_mid_stream),
