@@ -247,6 +247,19 @@ static inline __attribute__((always_inline)) void put_fraction(char *out, uint64
     put_padded(out, fp, decimals);
 }
 
+/* Ends the number at buf[0..n) with its point and fraction, if any, and a NUL; returns the
+ * length. */
+static inline __attribute__((always_inline)) size_t finish_fraction(char *buf, size_t n,
+                                                                    uint64_t fp, int decimals) {
+  if (decimals > 0) {
+    buf[n++] = '.';
+    put_fraction(buf + n, fp, decimals);
+    n += (size_t)decimals;
+  }
+  buf[n] = '\0';
+  return n;
+}
+
 /* Any v >= 0 after the sign at buf[0..n): the general case, kept out of line so that the common
  * one needs few registers. */
 static __attribute__((noinline)) size_t fmt_general(double v, int decimals, char *buf, size_t n) {
@@ -262,13 +275,7 @@ static __attribute__((noinline)) size_t fmt_general(double v, int decimals, char
   }
   if (n == 1 && ip == 0 && fp == 0) n = 0; /* no "-0" */
   n += put_uint(buf + n, ip);
-  if (decimals > 0) {
-    buf[n++] = '.';
-    put_fraction(buf + n, fp, decimals);
-    n += (size_t)decimals;
-  }
-  buf[n] = '\0';
-  return n;
+  return finish_fraction(buf, n, fp, decimals);
 }
 
 /* Inlined into noc_jw_raw_num: a chart writes about 280 numbers. The common case - below 1000
@@ -302,13 +309,7 @@ static inline __attribute__((always_inline)) size_t fmt_fixed(double v, int deci
     put_padded32(buf + n, ip, 4);
     n += 4;
   }
-  if (decimals > 0) {
-    buf[n++] = '.';
-    put_fraction(buf + n, fp, decimals);
-    n += (size_t)decimals;
-  }
-  buf[n] = '\0';
-  return n;
+  return finish_fraction(buf, n, fp, decimals);
 }
 
 size_t noc_fmt_fixed(double v, int decimals, char *buf) {
