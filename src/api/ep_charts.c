@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "api/api_internal.h"
+#include "api/chart_full.h"
 
 /* The older service's default set. */
 static const noc_body default_bodies[] = {NOC_SUN,     NOC_MOON,    NOC_MERCURY,   NOC_VENUS,
@@ -61,24 +62,8 @@ static noc_status read_aspect_config(noc_api_call *call, bool exact_default, noc
   if (est != NOC_OK) return est;
   json_t *list = json_object_get(call->body, "aspects");
   if (list && !json_is_null(list)) {
-    if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > NOC_ASP_COUNT)
-      return noc_fail(&call->err, NOC_ERR_VALIDATION, "aspects",
-                      "must be a list of 1 to %d aspect names", NOC_ASP_COUNT);
-    bool seen[NOC_ASP_COUNT] = {false};
-    for (size_t i = 0; i < json_array_size(list); i++) {
-      json_t *item = json_array_get(list, i);
-      char path[NOC_ERR_FIELD_MAX];
-      snprintf(path, sizeof path, "aspects[%zu]", i);
-      noc_aspect_type t;
-      if (!json_is_string(item) || !noc_aspect_from_name(json_string_value(item), &t))
-        return noc_fail(&call->err, NOC_ERR_VALIDATION, path,
-                        "unknown aspect (e.g. CONJUNCTION, TRINE, QUINCUNX)");
-      if (seen[t])
-        return noc_fail(&call->err, NOC_ERR_VALIDATION, path, "%s is listed twice",
-                        noc_aspect_def_get(t)->name);
-      seen[t] = true;
-    }
-    memcpy(cfg->enabled, seen, sizeof seen);
+    noc_status lst = noc_in_aspect_list(call, list, "aspects", cfg->enabled);
+    if (lst != NOC_OK) return lst;
   }
   noc_status st;
   if ((st = noc_in_number(call, call->body, "", "orb_multiplier", false, 0.1, 3.0,
