@@ -11,23 +11,11 @@
 #include <cmocka.h>
 
 #include "core/aspects_internal.h"
+#include "ctx_fixture.h"
 #include "nocturna/nocturna.h"
 
 /* This cmocka has no assert_double_equal. */
 #define assert_near(a, b, eps) assert_true(fabs((a) - (b)) <= (eps))
-
-static int setup(void **state) {
-  noc_ctx *ctx;
-  noc_error err;
-  if (noc_ctx_open(&ctx, NULL, &err) != NOC_OK) return -1;
-  *state = ctx;
-  return 0;
-}
-
-static int teardown(void **state) {
-  noc_ctx_close(*state);
-  return 0;
-}
 
 /* ---- helpers ------------------------------------------------------------------------------ */
 
@@ -562,5 +550,5 @@ int main(void) {
       cmocka_unit_test(test_exact_cost),
       cmocka_unit_test(test_sieve_same_as_scan),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, ctx_setup, ctx_teardown);
 }

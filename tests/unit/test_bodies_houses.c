@@ -9,20 +9,8 @@
 
 #include <cmocka.h>
 
+#include "ctx_fixture.h"
 #include "nocturna/nocturna.h"
-
-static int setup(void **state) {
-  noc_ctx *ctx;
-  noc_error err;
-  if (noc_ctx_open(&ctx, NULL, &err) != NOC_OK) return -1;
-  *state = ctx;
-  return 0;
-}
-
-static int teardown(void **state) {
-  noc_ctx_close(*state);
-  return 0;
-}
 
 static void test_names(void **state) {
   (void)state;
@@ -168,9 +156,9 @@ int main(void) {
       cmocka_unit_test(test_names),
       cmocka_unit_test(test_house_table),
       cmocka_unit_test(test_dms),
-      cmocka_unit_test_setup_teardown(test_positions, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_positions, ctx_setup, ctx_teardown),
       cmocka_unit_test(test_no_silent_moshier),
-      cmocka_unit_test_setup_teardown(test_houses, setup, teardown),
+      cmocka_unit_test_setup_teardown(test_houses, ctx_setup, ctx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@
 #include <swephexp.h>
 
 #include "core/context_internal.h"
+#include "ctx_fixture.h"
 #include "nocturna/nocturna.h"
 
 /* The real fopen, under the name ld's --wrap gives it. */
@@ -105,10 +106,7 @@ static void same_step(FILE *mem, FILE *file, long size, uint64_t *rnd) {
 }
 
 static void test_stream_matches_stdio(void **state) {
-  (void)state;
-  noc_ctx *ctx;
-  noc_error err;
-  assert_int_equal(noc_ctx_open(&ctx, NULL, &err), NOC_OK);
+  (void)state; /* its context (setup) binds this thread's streams */
   FILE *mem = fopen(planet_file, "rb");
   FILE *file = __real_fopen(planet_file, "rb");
   assert_non_null(mem);
@@ -124,7 +122,6 @@ static void test_stream_matches_stdio(void **state) {
     same_step(mem, file, size, &rnd);
   fclose(mem);
   fclose(file);
-  noc_ctx_close(ctx);
 }
 
 typedef struct {
@@ -184,10 +181,7 @@ static void test_positions_bit_identical(void **state) {
 }
 
 static void test_other_files_pass_through(void **state) {
-  (void)state;
-  noc_ctx *ctx;
-  noc_error err;
-  assert_int_equal(noc_ctx_open(&ctx, NULL, &err), NOC_OK);
+  noc_ctx *ctx = *state;
   size_t maps = ctx->map_count;
 
   char dir[] = "/tmp/noc-ephe-stream-XXXXXX";
@@ -219,16 +213,12 @@ static void test_other_files_pass_through(void **state) {
   snprintf(path, sizeof path, "%s/written.se1", dir);
   assert_int_equal(unlink(path), 0);
   assert_int_equal(rmdir(dir), 0);
-  noc_ctx_close(ctx);
 }
 
 /* One mapping per file, reused by every stream over it; past NOC_EPHE_MAPS_MAX files, plain
  * stdio. */
 static void test_mapping_reuse_and_limit(void **state) {
-  (void)state;
-  noc_ctx *ctx;
-  noc_error err;
-  assert_int_equal(noc_ctx_open(&ctx, NULL, &err), NOC_OK);
+  noc_ctx *ctx = *state;
   size_t before = ctx->map_count;
   FILE *again = fopen(planet_file, "rb");
   assert_non_null(again);
@@ -262,15 +252,14 @@ static void test_mapping_reuse_and_limit(void **state) {
   assert_int_equal(ctx->map_count, NOC_EPHE_MAPS_MAX);
   assert_int_equal(mapped, NOC_EPHE_MAPS_MAX - before);
   assert_int_equal(plain, 17 - mapped);
-  noc_ctx_close(ctx);
 }
 
 int main(void) {
   const struct CMUnitTest tests[] = {
-      cmocka_unit_test(test_stream_matches_stdio),
+      cmocka_unit_test_setup_teardown(test_stream_matches_stdio, ctx_setup, ctx_teardown),
       cmocka_unit_test(test_positions_bit_identical),
-      cmocka_unit_test(test_other_files_pass_through),
-      cmocka_unit_test(test_mapping_reuse_and_limit),
+      cmocka_unit_test_setup_teardown(test_other_files_pass_through, ctx_setup, ctx_teardown),
+      cmocka_unit_test_setup_teardown(test_mapping_reuse_and_limit, ctx_setup, ctx_teardown),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

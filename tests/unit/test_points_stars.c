@@ -11,23 +11,11 @@
 #include <cmocka.h>
 #include <jansson.h>
 
+#include "ctx_fixture.h"
 #include "nocturna/nocturna.h"
 #include "nocturna/points.h"
 
 #define assert_near(a, b, eps) assert_true(fabs((a) - (b)) <= (eps))
-
-static int setup(void **state) {
-  noc_ctx *ctx;
-  noc_error err;
-  if (noc_ctx_open(&ctx, NULL, &err) != NOC_OK) return -1;
-  *state = ctx;
-  return 0;
-}
-
-static int teardown(void **state) {
-  noc_ctx_close(*state);
-  return 0;
-}
 
 static noc_calc_options tropical(void) {
   noc_calc_options o;
@@ -298,5 +286,5 @@ int main(void) {
       cmocka_unit_test(test_special_bodies),       cmocka_unit_test(test_prenatal_syzygy),
       cmocka_unit_test(test_solstice_declination), cmocka_unit_test(test_lunar_standstill),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, ctx_setup, ctx_teardown);
 }

@@ -10,23 +10,11 @@
 #include <cmocka.h>
 #include <swephexp.h>
 
+#include "ctx_fixture.h"
 #include "nocturna/nocturna.h"
 #include "nocturna/techniques.h"
 
 #define D2R (M_PI / 180.0)
-
-static int setup(void **state) {
-  noc_ctx *ctx;
-  noc_error err;
-  if (noc_ctx_open(&ctx, NULL, &err) != NOC_OK) return -1;
-  *state = ctx;
-  return 0;
-}
-
-static int teardown(void **state) {
-  noc_ctx_close(*state);
-  return 0;
-}
 
 static void assert_near(double a, double b, double tol) {
   if (!(fabs(a - b) <= tol)) fail_msg("%.10f != %.10f (tolerance %.3g)", a, b, tol);
@@ -513,5 +501,5 @@ int main(void) {
       cmocka_unit_test(test_returns_exact),
       cmocka_unit_test(test_returns_range),
   };
-  return cmocka_run_group_tests(tests, setup, teardown);
+  return cmocka_run_group_tests(tests, ctx_setup, ctx_teardown);
 }
